@@ -1,0 +1,151 @@
+/**
+ * The ONEAPP_COPILOT_* contract: every context variable declared once. Validation, the README table,
+ * appliance.sh's ONE_SERVICE_PARAMS and the marketplace USER_INPUTS are all generated from this list.
+ */
+import { parseApiKeys } from './apiKeys.ts';
+import { parseCertificateChain, parsePrivateKey } from './certificate.ts';
+import {
+  parseAutoOrInteger,
+  parseCorsOrigins,
+  parseDomain,
+  parseEmail,
+  parseInteger,
+  parsePassword,
+  parseUserName,
+} from './parsers.ts';
+import { type Declaration, ok, type Parsed } from './types.ts';
+
+/** Largest context Devstral Small 2 was trained for (tokens). */
+export const MAX_CONTEXT_TOKENS = 262_144;
+export const MIN_CONTEXT_TOKENS = 4_096;
+
+const optional =
+  <T>(parse: (text: string) => ReturnType<Declaration<T>['parse']>) =>
+  (text: string) =>
+    text.trim() === '' ? ok(null) : parse(text);
+
+export const DECLARATIONS = {
+  authKeys: {
+    name: 'ONEAPP_COPILOT_AUTH_KEYS',
+    stage: 'configure',
+    description:
+      "Bearer API keys (what Cline's API Key field sends), comma-separated, each name:key or a bare key (named key1, key2, …); keys have at least 32 characters. A key removed here is revoked.",
+    default: '',
+    defaultLabel: 'one generated sk- key, kept across reboots',
+    secret: true,
+    userInput: { mandatory: false, type: 'password' },
+    parse: parseApiKeys,
+  },
+  authUser: {
+    name: 'ONEAPP_COPILOT_AUTH_USER',
+    stage: 'configure',
+    description: 'User name for HTTP Basic auth (curl, browsers).',
+    default: 'copilot',
+    secret: false,
+    userInput: { mandatory: false, type: 'text' },
+    parse: parseUserName,
+  },
+  authPassword: {
+    name: 'ONEAPP_COPILOT_AUTH_PASSWORD',
+    stage: 'configure',
+    description: 'Password for HTTP Basic auth, 12 to 128 printable characters.',
+    default: '',
+    defaultLabel: 'generated, kept across reboots',
+    secret: true,
+    userInput: { mandatory: false, type: 'password' },
+    parse: optional(parsePassword),
+  },
+  tlsDomain: {
+    name: 'ONEAPP_COPILOT_TLS_DOMAIN',
+    stage: 'bootstrap',
+    description:
+      "Public DNS name of this VM. When set, a Let's Encrypt certificate is requested for it (port 80 must be reachable); empty uses the appliance's own CA.",
+    default: '',
+    defaultLabel: 'empty (appliance CA)',
+    secret: false,
+    userInput: { mandatory: false, type: 'text' },
+    parse: optional(parseDomain),
+  },
+  tlsEmail: {
+    name: 'ONEAPP_COPILOT_TLS_EMAIL',
+    stage: 'bootstrap',
+    description: "E-mail for the Let's Encrypt account (expiry notices). Optional.",
+    default: '',
+    defaultLabel: 'empty',
+    secret: false,
+    userInput: { mandatory: false, type: 'text' },
+    parse: optional(parseEmail),
+  },
+  tlsCertificate: {
+    name: 'ONEAPP_COPILOT_TLS_CERT',
+    stage: 'configure',
+    description:
+      "Operator-supplied certificate chain (PEM, leaf first), base64-encoded. Set together with ONEAPP_COPILOT_TLS_KEY; takes precedence over the appliance CA and Let's Encrypt.",
+    default: '',
+    defaultLabel: 'empty',
+    secret: false,
+    userInput: { mandatory: false, type: 'text64' },
+    parse: parseCertificateChain,
+  },
+  tlsKey: {
+    name: 'ONEAPP_COPILOT_TLS_KEY',
+    stage: 'configure',
+    description: 'Private key of ONEAPP_COPILOT_TLS_CERT (unencrypted PEM), base64-encoded.',
+    default: '',
+    defaultLabel: 'empty',
+    secret: true,
+    userInput: { mandatory: false, type: 'text64' },
+    parse: parsePrivateKey,
+  },
+  modelContext: {
+    name: 'ONEAPP_COPILOT_MODEL_CONTEXT',
+    stage: 'configure',
+    description:
+      "Context window in tokens, or auto: the largest of 8192…32768 that fits the VM's RAM. Enter the same number as Cline's Context Window.",
+    default: 'auto',
+    secret: false,
+    userInput: {
+      mandatory: false,
+      type: 'list',
+      options: ['auto', '8192', '16384', '24576', '32768', '65536', '131072'],
+    },
+    parse: (text: string) => parseAutoOrInteger(text, MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS, 'tokens'),
+  },
+  modelThreads: {
+    name: 'ONEAPP_COPILOT_MODEL_THREADS',
+    stage: 'configure',
+    description: 'Inference threads, or auto: one per physical core.',
+    default: 'auto',
+    secret: false,
+    userInput: { mandatory: false, type: 'text' },
+    parse: (text: string) => parseAutoOrInteger(text, 1, 512),
+  },
+  apiCorsOrigins: {
+    name: 'ONEAPP_COPILOT_API_CORS_ORIGINS',
+    stage: 'configure',
+    description:
+      'Browser origins allowed by CORS: * or a comma-separated list such as https://ide.example.com.',
+    default: '*',
+    secret: false,
+    userInput: { mandatory: false, type: 'text' },
+    parse: parseCorsOrigins,
+  },
+  apiTimeout: {
+    name: 'ONEAPP_COPILOT_API_TIMEOUT',
+    stage: 'configure',
+    description: 'Seconds one request may take end to end (queueing, prompt processing and generation).',
+    default: '1800',
+    secret: false,
+    userInput: { mandatory: false, type: 'number' },
+    parse: (text: string) => parseInteger(text, 60, 86_400, 'seconds'),
+  },
+} as const satisfies Record<string, Declaration<unknown>>;
+
+export type SettingKey = keyof typeof DECLARATIONS;
+
+type ValueOf<D> = D extends { parse: (...args: never[]) => Parsed<infer T> } ? T : never;
+
+/** Valid settings: one typed value per declaration. */
+export type Settings = { readonly [K in SettingKey]: ValueOf<(typeof DECLARATIONS)[K]> };
+
+export const DECLARATION_LIST: readonly Declaration<unknown>[] = Object.values(DECLARATIONS);
