@@ -32,7 +32,7 @@ typecheck: ## tsc --noEmit
 shellcheck: ## shellcheck the shell scripts
 	@echo '==> shellcheck'
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-	  candidates=$$(git ls-files -co --exclude-standard -- '*.sh' .ci/run); \
+	  candidates=$$(git ls-files -co --exclude-standard -- '*.sh' .ci/run appliances/slm-copilot/appliance.sh test/lifecycle/driver/service test/lifecycle/driver/boot); \
 	else \
 	  candidates=$$(find . \( -name node_modules -o -name .git \) -prune -o \
 	    -type f \( -name '*.sh' -o -path ./.ci/run \) -print); \

@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { runPlan } from './planCommand.ts';
+import { registerSandboxCommand } from './sandboxCommand.ts';
+import { registerStageCommands } from './stageCommands.ts';
 
 function buildProgram(env: NodeJS.ProcessEnv, setExitCode: (code: number) => void): Command {
   const program = new Command('slm-copilot')
@@ -22,6 +24,8 @@ function buildProgram(env: NodeJS.ProcessEnv, setExitCode: (code: number) => voi
     .action((options: { context?: string; proc?: string; json?: boolean }) => {
       setExitCode(runPlan(options, env, { stream: process.stdout, env }));
     });
+  registerSandboxCommand(program, env, setExitCode);
+  registerStageCommands(program, env, setExitCode);
   return program;
 }
 

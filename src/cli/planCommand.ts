@@ -22,6 +22,7 @@ export const EXIT_INVALID_INPUT = 2;
 const PREVIEW_SECRETS = {
   apiKey: () => '<generated at first boot>',
   password: () => '<generated at first boot>',
+  salt: () => 'preview',
 };
 
 export function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Output): number {
@@ -34,7 +35,7 @@ export function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Ou
   } else {
     const host = readHostFacts(options.proc === undefined ? {} : { procDir: options.proc });
     const { secrets } = resolveSecrets(loaded.settings, {}, PREVIEW_SECRETS);
-    const planned = computePlan({ settings: loaded.settings, host, secrets, version: VERSION });
+    const planned = computePlan({ settings: loaded.settings, host, secrets, version: VERSION, tls: null });
     result = { ...planned, warnings: [...loaded.warnings, ...planned.warnings] };
   }
   output.stream.write(

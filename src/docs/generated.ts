@@ -1,4 +1,5 @@
 /** Every file (or file section) generated from the settings declarations: `npm run generate` writes them, tests check them. */
+import { APPLIANCE_SCRIPT, renderApplianceScript } from './applianceParams.ts';
 import { settingsTable, TABLE_BEGIN, TABLE_END, withGeneratedSection } from './settingsTable.ts';
 
 export interface GeneratedFile {
@@ -13,4 +14,5 @@ export const GENERATED_FILES: readonly GeneratedFile[] = [
     path: 'README.md',
     render: (current) => withGeneratedSection(current, TABLE_BEGIN, TABLE_END, settingsTable()),
   },
+  { path: APPLIANCE_SCRIPT, render: renderApplianceScript },
 ];

@@ -3,13 +3,42 @@ import type { HostFacts } from '../host/types.ts';
 import { renderLocalaiEnv } from '../render/localaiEnv.ts';
 import { renderLocalaiModel } from '../render/localaiModel.ts';
 import { renderLocalaiUnit } from '../render/localaiUnit.ts';
+import { renderApiKeyMap } from '../render/nginxAuth.ts';
+import { renderNginxMain } from '../render/nginxMain.ts';
+import { renderNginxSite } from '../render/nginxSite.ts';
+import { RELAY_CONFIG_PATH, renderRelayConfig } from '../render/relayConfig.ts';
+import { RELAY_UNIT_PATH, RELAY_USER, renderRelayUnit } from '../render/relayUnit.ts';
 import { renderReport } from '../render/report.ts';
+import {
+  BANNER_PATH,
+  CERTBOT_DEPLOY_HOOK_PATH,
+  LOGROTATE_PATH,
+  RENEW_SERVICE_PATH,
+  RENEW_TIMER_PATH,
+  renderBanner,
+  renderCertbotDeployHook,
+  renderLogrotate,
+  renderRenewService,
+  renderRenewTimer,
+} from '../render/systemFiles.ts';
 import { DECLARATIONS, type Settings } from '../settings/declarations.ts';
 import type { SettingsProblem } from '../settings/types.ts';
+import { htpasswdLine } from '../tls/htpasswd.ts';
 import { LAYOUT, USERS } from './layout.ts';
 import { MODEL } from './model.ts';
 import type { Secrets } from './secrets.ts';
 import { planSizing, type Sizing } from './sizingPlan.ts';
+import { APPLIANCE_TARGET, type ServingTarget } from './target.ts';
+
+/** What the TLS step established (it runs before planning, since it needs openssl and the state directory). */
+export interface TlsSummary {
+  readonly mode: 'appliance-ca' | 'operator' | 'letsencrypt';
+  /** SHA-256 fingerprint of what GET /ca.pem serves, "AB:CD:…". */
+  readonly caFingerprintSha256: string;
+  readonly leafNotAfter: string;
+}
+
+export const AUTH_REALM = 'SLM-Copilot';
 
 export interface PlannedFile {
   readonly path: string;
@@ -25,6 +54,8 @@ export interface PlannedService {
   readonly unit: string;
   /** Files whose change means the service must restart. */
   readonly restartOnChange: readonly string[];
+  /** Files whose change only needs a reload (nginx re-reads its configuration without dropping connections). */
+  readonly reloadOnChange: readonly string[];
 }
 
 export interface Endpoint {
@@ -46,6 +77,9 @@ export interface PlanInput {
   readonly host: HostFacts;
   readonly secrets: Secrets;
   readonly version: string;
+  /** null in a preview (`slm-copilot plan`): no certificate has been made. */
+  readonly tls: TlsSummary | null;
+  readonly target?: ServingTarget;
 }
 
 export type PlanResult =
@@ -65,10 +99,40 @@ export function computePlan(input: PlanInput): PlanResult {
   const { sizing } = sized;
   const warnings = [...sized.warnings, ...settingsWarnings(input.settings)];
   const endpoint = endpointFor(input.settings, input.host);
-  const localaiEnv = renderLocalaiEnv(sizing);
+  const localaiEnv = renderLocalaiEnv(sizing, input.secrets.localaiKey);
   const modelYaml = renderLocalaiModel(sizing);
+  const target = input.target ?? APPLIANCE_TARGET;
+  const site = renderNginxSite({
+    target,
+    corsOrigins: input.settings.apiCorsOrigins,
+    timeoutSeconds: input.settings.apiTimeout,
+    acmeDomain: input.settings.tlsCertificate === null ? input.settings.tlsDomain : null,
+    authRealm: AUTH_REALM,
+  });
+  const htpasswd = `${htpasswdLine(input.settings.authUser, input.secrets.password, input.secrets.passwordSalt)}\n`;
   const files: PlannedFile[] = [
-    file(LAYOUT.localaiEnvFile, 0o640, 'root', USERS.localai, localaiEnv, false),
+    file(LAYOUT.nginxMainConfig, 0o644, 'root', 'root', renderNginxMain(target), false),
+    file(LAYOUT.nginxSite, 0o644, 'root', 'root', site, false),
+    // Read by nginx's master (root) while loading the configuration.
+    file(LAYOUT.nginxApiKeys, 0o600, 'root', 'root', renderApiKeyMap(input.secrets.apiKeys), true),
+    // auth_basic reads the user file in the worker, at request time.
+    file(LAYOUT.nginxHtpasswd, 0o640, 'root', USERS.nginx, htpasswd, true),
+    file(LAYOUT.localaiEnvFile, 0o640, 'root', USERS.localai, localaiEnv, true),
+    file(LAYOUT.localaiKeyFile, 0o640, 'root', RELAY_USER, `${input.secrets.localaiKey}\n`, true),
+    file(
+      RELAY_CONFIG_PATH,
+      0o640,
+      'root',
+      RELAY_USER,
+      renderRelayConfig({ settings: input.settings, upstreamKeyFile: LAYOUT.localaiKeyFile }),
+      false,
+    ),
+    file(RELAY_UNIT_PATH, 0o644, 'root', 'root', renderRelayUnit(), false),
+    file(RENEW_SERVICE_PATH, 0o644, 'root', 'root', renderRenewService(), false),
+    file(RENEW_TIMER_PATH, 0o644, 'root', 'root', renderRenewTimer(), false),
+    file(LOGROTATE_PATH, 0o644, 'root', 'root', renderLogrotate(), false),
+    file(BANNER_PATH, 0o644, 'root', 'root', renderBanner(endpoint.baseUrl), false),
+    file(CERTBOT_DEPLOY_HOOK_PATH, 0o755, 'root', 'root', renderCertbotDeployHook(), false),
     file(`${LAYOUT.localaiModels}/${MODEL.id}.yaml`, 0o644, 'root', USERS.localai, modelYaml, false),
     file(LAYOUT.localaiUnit, 0o644, 'root', 'root', renderLocalaiUnit(), false),
     file(
@@ -83,11 +147,17 @@ export function computePlan(input: PlanInput): PlanResult {
         secrets: input.secrets,
         settings: input.settings,
         warnings,
+        tls: input.tls,
       }),
       true,
     ),
   ];
   const services: PlannedService[] = [
+    {
+      unit: 'nginx.service',
+      restartOnChange: [],
+      reloadOnChange: [LAYOUT.nginxMainConfig, LAYOUT.nginxSite, LAYOUT.nginxApiKeys],
+    },
     {
       unit: 'local-ai.service',
       restartOnChange: [
@@ -95,6 +165,12 @@ export function computePlan(input: PlanInput): PlanResult {
         `${LAYOUT.localaiModels}/${MODEL.id}.yaml`,
         LAYOUT.localaiUnit,
       ],
+      reloadOnChange: [],
+    },
+    {
+      unit: 'slm-copilot-relay.service',
+      restartOnChange: [RELAY_CONFIG_PATH, RELAY_UNIT_PATH, LAYOUT.localaiKeyFile],
+      reloadOnChange: [],
     },
   ];
   return { ok: true, plan: { sizing, endpoint, files, services }, warnings };

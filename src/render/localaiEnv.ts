@@ -11,9 +11,11 @@ export const LOCALAI_WRITABLE_PATHS = [
   LAYOUT.localaiUploads,
 ] as const;
 
-export function localaiEnvironment(sizing: Sizing): ReadonlyArray<readonly [string, string]> {
+export function localaiEnvironment(sizing: Sizing, apiKey: string): ReadonlyArray<readonly [string, string]> {
   return [
     ['LOCALAI_ADDRESS', `${LOCALAI_ADDRESS.host}:${LOCALAI_ADDRESS.port}`],
+    // Only the relay knows it: nothing else on the VM reaches LocalAI's API (and its admin routes) directly.
+    ['LOCALAI_API_KEY', apiKey],
     ['LOCALAI_MODELS_PATH', LAYOUT.localaiModels],
     ['LOCALAI_BACKENDS_PATH', LAYOUT.localaiBackends],
     ['LOCALAI_BACKENDS_SYSTEM_PATH', LAYOUT.localaiBackends],
@@ -41,7 +43,7 @@ export function localaiEnvironment(sizing: Sizing): ReadonlyArray<readonly [stri
   ];
 }
 
-export function renderLocalaiEnv(sizing: Sizing): string {
-  const lines = localaiEnvironment(sizing).map(([name, value]) => `${name}=${value}`);
+export function renderLocalaiEnv(sizing: Sizing, apiKey: string): string {
+  const lines = localaiEnvironment(sizing, apiKey).map(([name, value]) => `${name}=${value}`);
   return `# Written by slm-copilot from the plan; changes here are overwritten at the next boot.\n${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  */
 import { LAYOUT, USERS } from '../plan/layout.ts';
 import { LOCALAI_WRITABLE_PATHS } from './localaiEnv.ts';
+import { SHARED_HARDENING } from './unitHardening.ts';
 
 export function renderLocalaiUnit(): string {
   return `# Written by slm-copilot from the plan; changes here are overwritten at the next boot.
@@ -23,28 +24,8 @@ Restart=on-failure
 RestartSec=5
 TimeoutStartSec=300
 TimeoutStopSec=60
-LimitNOFILE=65536
-NoNewPrivileges=true
-ProtectSystem=strict
-ProtectHome=true
 ReadWritePaths=${LOCALAI_WRITABLE_PATHS.join(' ')}
-PrivateTmp=true
-PrivateDevices=true
-ProtectKernelTunables=true
-ProtectKernelModules=true
-ProtectKernelLogs=true
-ProtectControlGroups=true
-ProtectClock=true
-ProtectHostname=true
-RestrictSUIDSGID=true
-RestrictRealtime=true
-RestrictNamespaces=true
-LockPersonality=true
-SystemCallArchitectures=native
-CapabilityBoundingSet=
-RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
-IPAddressDeny=any
-IPAddressAllow=localhost
+${SHARED_HARDENING}
 
 [Install]
 WantedBy=multi-user.target

@@ -4,7 +4,7 @@
  */
 
 import { MODEL } from '../plan/model.ts';
-import type { Endpoint } from '../plan/plan.ts';
+import type { Endpoint, TlsSummary } from '../plan/plan.ts';
 import type { Secrets } from '../plan/secrets.ts';
 import { formatBytes } from '../plan/sizing.ts';
 import type { Sizing } from '../plan/sizingPlan.ts';
@@ -17,6 +17,16 @@ export interface ReportInput {
   readonly secrets: Secrets;
   readonly settings: Settings;
   readonly warnings: readonly string[];
+  readonly tls: TlsSummary | null;
+  /** Known only after bootstrap started the services. */
+  readonly runtime?: ReportRuntime;
+}
+
+export interface ReportRuntime {
+  readonly services: Readonly<Record<string, string>>;
+  readonly model: string;
+  readonly letsEncrypt: string | null;
+  readonly oneGate: string;
 }
 
 type Section = readonly [title: string, entries: ReadonlyArray<readonly [string, string | number]>];
@@ -46,6 +56,18 @@ export function renderReport(input: ReportInput): string {
     ],
     ['API keys', secrets.apiKeys.map((entry) => [entry.name, entry.key] as const)],
     [
+      'TLS',
+      input.tls === null
+        ? [['mode', 'not set up yet']]
+        : [
+            ['mode', input.tls.mode],
+            ['ca_url', `${endpoint.url}/ca.pem`],
+            ['ca_fingerprint_sha256', input.tls.caFingerprintSha256],
+            ['certificate_expires', input.tls.leafNotAfter],
+            ['trust_for_cline', 'save ca.pem and start VS Code with NODE_EXTRA_CA_CERTS=/path/to/ca.pem'],
+          ],
+    ],
+    [
       'Basic auth',
       [
         ['user', settings.authUser],
@@ -68,7 +90,42 @@ export function renderReport(input: ReportInput): string {
         ['cpu_flags', sizing.cpuFlags.join(' ') || 'none of avx, avx2, avx512f, fma, f16c'],
       ],
     ],
+    [
+      'Status',
+      input.runtime === undefined
+        ? [['state', 'configured; bootstrap starts the services']]
+        : [
+            ...Object.entries(input.runtime.services),
+            ['model', input.runtime.model],
+            ...(input.runtime.letsEncrypt === null
+              ? []
+              : [['letsencrypt', input.runtime.letsEncrypt] as const]),
+            ['onegate', input.runtime.oneGate],
+          ],
+    ],
     ['Warnings', input.warnings.map((warning, index) => [`warning.${index + 1}`, warning] as const)],
+    [
+      'Test',
+      [
+        [
+          'curl',
+          `curl --cacert ca.pem ${endpoint.baseUrl}/chat/completions -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" -d '{"model":"${MODEL.id}","messages":[{"role":"user","content":"Say hello"}]}'`,
+        ],
+        [
+          'get_ca',
+          `curl -k ${endpoint.url}/ca.pem -o ca.pem  (then compare its SHA-256 fingerprint with the one above)`,
+        ],
+      ],
+    ],
+    [
+      'Outbound connections',
+      [
+        [
+          'made_by_the_appliance',
+          "Let's Encrypt (only with ONEAPP_COPILOT_TLS_DOMAIN), OneGate (only when the VM has a token), time sync; no others",
+        ],
+      ],
+    ],
     [
       'Appliance',
       [

@@ -9,7 +9,10 @@ export interface ApiKey {
 
 export const KEY_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
 export const MIN_KEY_LENGTH = 32;
-const KEY_FORBIDDEN = /[\s,:"'`]/;
+/** nginx's map hash bucket (256 bytes) must hold "Bearer <key>". */
+export const MAX_KEY_LENGTH = 128;
+/** Besides the contract's spaces, commas, colons and quotes: what nginx's config syntax would interpret. */
+const KEY_FORBIDDEN = /[\s,:"'`\\$;{}#]|[^\x21-\x7e]/;
 const FIX = 'generate one with: echo "sk-$(openssl rand -hex 24)"';
 
 /** '' means "no keys given": the appliance generates one and keeps it (null). */
@@ -38,9 +41,12 @@ export function parseApiKeys(text: string): Parsed<readonly ApiKey[] | null> {
         `${position} (${shown}) is too short; a key needs at least ${MIN_KEY_LENGTH} characters — ${FIX}.`,
       );
     }
+    if (key.length > MAX_KEY_LENGTH) {
+      problems.push(`${position} (${shown}) is too long; a key has at most ${MAX_KEY_LENGTH} characters.`);
+    }
     if (KEY_FORBIDDEN.test(key)) {
       problems.push(
-        `${position} (${shown}) contains spaces, commas, colons or quotes, which a key may not — ${FIX}.`,
+        `${position} (${shown}) contains spaces, commas, colons, quotes or one of \\ $ ; { } # (or non-ASCII), which a key may not — ${FIX}.`,
       );
     }
     keys.push({ name, key });

@@ -139,6 +139,36 @@ export const DECLARATIONS = {
     userInput: { mandatory: false, type: 'number' },
     parse: (text: string) => parseInteger(text, 60, 86_400, 'seconds'),
   },
+  apiStreamGrace: {
+    name: 'ONEAPP_COPILOT_API_STREAM_GRACE',
+    stage: 'configure',
+    description:
+      'Seconds a streamed request may wait for its first token (queue and prompt processing) before the relay sends response headers and keep-alives; clients such as Cline give up after 300 s without headers.',
+    default: '20',
+    secret: false,
+    userInput: { mandatory: false, type: 'number' },
+    parse: (text: string) => parseInteger(text, 1, 240, 'seconds'),
+  },
+  apiKeepAliveInterval: {
+    name: 'ONEAPP_COPILOT_API_KEEPALIVE_INTERVAL',
+    stage: 'configure',
+    description:
+      'Seconds between the SSE keep-alive comments a streamed request receives while it waits for its first token.',
+    default: '15',
+    secret: false,
+    userInput: { mandatory: false, type: 'number' },
+    parse: (text: string) => parseInteger(text, 1, 120, 'seconds'),
+  },
+  apiQueueLimit: {
+    name: 'ONEAPP_COPILOT_API_QUEUE_LIMIT',
+    stage: 'configure',
+    description:
+      'Completion requests that may wait while the model serves another (it serves one at a time); more are refused with HTTP 429 and Retry-After.',
+    default: '16',
+    secret: false,
+    userInput: { mandatory: false, type: 'number' },
+    parse: (text: string) => parseInteger(text, 0, 1024, 'requests'),
+  },
 } as const satisfies Record<string, Declaration<unknown>>;
 
 export type SettingKey = keyof typeof DECLARATIONS;

@@ -12,4 +12,6 @@ export function settingsFrom(values: Record<string, string> = {}): Settings {
 export const TEST_SECRETS = {
   apiKeys: [{ name: 'default', key: 'sk-test-0000000000000000000000000000000000' }],
   password: 'test-password-123456',
+  passwordSalt: 'testsalt',
+  localaiKey: 'sk-localai-internal-000000000000000000000000',
 };

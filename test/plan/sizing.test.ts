@@ -144,7 +144,7 @@ describe('planSizing', () => {
 describe('computePlan', () => {
   const settings = settingsFrom();
   it('lists the files with modes and owners, and the service to restart', () => {
-    const result = computePlan({ settings, host: SMT, secrets: TEST_SECRETS, version: '1.2.3' });
+    const result = computePlan({ settings, host: SMT, secrets: TEST_SECRETS, version: '1.2.3', tls: null });
     assert.ok(result.ok);
     const files = Object.fromEntries(result.plan.files.map((file) => [file.path, file]));
     assert.equal(files['/etc/slm-copilot/local-ai.env']?.mode, 0o640);
@@ -154,8 +154,13 @@ describe('computePlan', () => {
     assert.ok(files['/var/lib/local-ai/models/devstral-small-2.yaml']);
     assert.deepEqual(
       result.plan.services.map((service) => service.unit),
-      ['local-ai.service'],
+      ['nginx.service', 'local-ai.service', 'slm-copilot-relay.service'],
     );
+    const localai = result.plan.services.find((service) => service.unit === 'local-ai.service');
+    assert.ok(localai?.restartOnChange.includes('/etc/slm-copilot/local-ai.env'));
+    const nginx = result.plan.services.find((service) => service.unit === 'nginx.service');
+    assert.deepEqual(nginx?.restartOnChange, []);
+    assert.ok(nginx?.reloadOnChange.includes('/etc/slm-copilot/nginx/slm-copilot.conf'));
     assert.equal(result.plan.endpoint.baseUrl, 'https://192.0.2.10/v1');
   });
   it('uses the domain for the endpoint and warns about an e-mail without a domain', () => {
@@ -164,6 +169,7 @@ describe('computePlan', () => {
       host: SMT,
       secrets: TEST_SECRETS,
       version: '1',
+      tls: null,
     });
     assert.ok(withDomain.ok);
     assert.equal(withDomain.plan.endpoint.url, 'https://copilot.example.com');
@@ -172,13 +178,14 @@ describe('computePlan', () => {
       host: SMT,
       secrets: TEST_SECRETS,
       version: '1',
+      tls: null,
     });
     assert.ok(emailOnly.ok);
     assert.ok(emailOnly.warnings.some((text) => text.includes('is not used')));
   });
   it('brackets an IPv6-only endpoint', () => {
     const host = { ...SMT, network: { hostname: 'h', addresses: ['2001:db8::5'] } };
-    const result = computePlan({ settings, host, secrets: TEST_SECRETS, version: '1' });
+    const result = computePlan({ settings, host, secrets: TEST_SECRETS, version: '1', tls: null });
     assert.ok(result.ok);
     assert.equal(result.plan.endpoint.baseUrl, 'https://[2001:db8::5]/v1');
   });

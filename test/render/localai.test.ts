@@ -14,6 +14,7 @@ function planFor(host: string, values: Record<string, string> = {}): Plan {
     host: fixtureHost(host),
     secrets: TEST_SECRETS,
     version: '0.0.0-test',
+    tls: { mode: 'appliance-ca', caFingerprintSha256: 'AB:CD', leafNotAfter: 'Dec 31 00:00:00 2027 GMT' },
   });
   assert.ok(result.ok);
   return result.plan;
@@ -115,7 +116,7 @@ describe('LocalAI environment', () => {
   it('renders the same variables the environment list declares', () => {
     assert.deepEqual(
       [...env.keys()],
-      localaiEnvironment(plan.sizing).map(([name]) => name),
+      localaiEnvironment(plan.sizing, TEST_SECRETS.localaiKey).map(([name]) => name),
     );
   });
 });

@@ -52,6 +52,9 @@ describe('settings defaults (empty or unset)', () => {
     modelThreads: 'auto',
     apiCorsOrigins: '*',
     apiTimeout: 1800,
+    apiStreamGrace: 20,
+    apiKeepAliveInterval: 15,
+    apiQueueLimit: 16,
   };
   for (const key of Object.keys(DECLARATIONS) as SettingKey[]) {
     it(`${DECLARATIONS[key].name} defaults to ${JSON.stringify(expected[key])}`, () => {
@@ -251,6 +254,42 @@ describe('ONEAPP_COPILOT_API_TIMEOUT', () => {
   it('accepts seconds in range', () => assert.equal(accepted('apiTimeout', '3600'), 3600));
   it('refuses out-of-range values and units', () => {
     for (const bad of ['59', '86401', '30m', '1e3']) refusedOnly('apiTimeout', bad);
+  });
+});
+
+describe('ONEAPP_COPILOT_API_STREAM_GRACE', () => {
+  it('accepts seconds from 1 (tests) to 240', () => {
+    assert.equal(accepted('apiStreamGrace', '1'), 1);
+    assert.equal(accepted('apiStreamGrace', ' 240 '), 240);
+  });
+  it("refuses 0, values past the clients' 300 s header limit, and units", () => {
+    for (const bad of ['0', '241', '300', '20s', '1.5', '-1']) {
+      assert.match(refusedOnly('apiStreamGrace', bad)[0] ?? '', /from 1 to 240 seconds/, bad);
+    }
+  });
+});
+
+describe('ONEAPP_COPILOT_API_KEEPALIVE_INTERVAL', () => {
+  it('accepts seconds from 1 to 120', () => {
+    assert.equal(accepted('apiKeepAliveInterval', '1'), 1);
+    assert.equal(accepted('apiKeepAliveInterval', '120'), 120);
+  });
+  it('refuses 0, long intervals and words', () => {
+    for (const bad of ['0', '121', 'often', '15.0']) {
+      assert.match(refusedOnly('apiKeepAliveInterval', bad)[0] ?? '', /from 1 to 120 seconds/, bad);
+    }
+  });
+});
+
+describe('ONEAPP_COPILOT_API_QUEUE_LIMIT', () => {
+  it('accepts 0 (no waiting) to 1024', () => {
+    assert.equal(accepted('apiQueueLimit', '0'), 0);
+    assert.equal(accepted('apiQueueLimit', '1024'), 1024);
+  });
+  it('refuses negatives, huge values and words', () => {
+    for (const bad of ['-1', '1025', 'many', '1e2']) {
+      assert.match(refusedOnly('apiQueueLimit', bad)[0] ?? '', /from 0 to 1024 requests/, bad);
+    }
   });
 });
 

@@ -1,0 +1,86 @@
+/** OpenAI-shaped error bodies the relay itself produces, and the SSE event an upstream error becomes. */
+
+export interface OpenAiError {
+  readonly message: string;
+  readonly type: string;
+  readonly code: string | number | null;
+  readonly param?: string | null;
+}
+
+export function errorBody(message: string, type: string, code: string | number | null): string {
+  const error: OpenAiError = { message, type, code, param: null };
+  return JSON.stringify({ error });
+}
+
+/**
+ * The `error` object of an upstream error body, kept as it is when it has a message (so a context overflow keeps
+ * `code: "context_length_exceeded"`), else one built from the status and the body's text (first 500 characters).
+ */
+export function upstreamErrorObject(status: number, body: Buffer | string): Record<string, unknown> {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isObject(parsed)) {
+      const inner = parsed.error;
+      if (isObject(inner) && typeof inner.message === 'string') return inner;
+      if (typeof inner === 'string') return { message: inner, type: errorType(status), code: status };
+      if (typeof parsed.message === 'string') return { ...parsed, type: parsed.type ?? errorType(status) };
+    }
+  } catch {
+    // not JSON: described below
+  }
+  const trimmed = text.trim().slice(0, 500);
+  const message = trimmed === '' ? `The model server answered HTTP ${status}.` : trimmed;
+  return { message, type: errorType(status), code: status };
+}
+
+/** One SSE `data:` event carrying `{"error": …}`: what OpenAI's SDK and the Vercel AI SDK raise as an error. */
+export function sseErrorEvent(error: Record<string, unknown> | OpenAiError): string {
+  return `data: ${JSON.stringify({ error })}\n\n`;
+}
+
+function errorType(status: number): string {
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The errors the relay raises on its own. */
+export const RELAY_ERRORS = {
+  queueFull: (limit: number): OpenAiError => ({
+    message: `The model is busy: ${limit} requests are already waiting. Retry shortly.`,
+    type: 'rate_limit_error',
+    code: 'queue_full',
+  }),
+  timeout: (seconds: number): OpenAiError => ({
+    message: `The request took longer than ${seconds} s end to end (ONEAPP_COPILOT_API_TIMEOUT) and was stopped.`,
+    type: 'timeout_error',
+    code: 'timeout',
+  }),
+  unreachable: (): OpenAiError => ({
+    message: 'The model server is not reachable (starting or restarting). Retry shortly.',
+    type: 'server_error',
+    code: 'service_unavailable',
+  }),
+  broken: (): OpenAiError => ({
+    message: 'The model server closed the stream before it finished.',
+    type: 'server_error',
+    code: 'stream_interrupted',
+  }),
+  tooLarge: (bytes: number): OpenAiError => ({
+    message: `The request body is larger than ${Math.floor(bytes / 1024 / 1024)} MiB.`,
+    type: 'invalid_request_error',
+    code: 'request_too_large',
+  }),
+  notFound: (): OpenAiError => ({
+    message: 'Not found. This endpoint serves /v1/chat/completions, /v1/completions and /v1/models.',
+    type: 'invalid_request_error',
+    code: 'not_found',
+  }),
+} as const;
+
+export function jsonError(error: OpenAiError): string {
+  return errorBody(error.message, error.type, error.code);
+}

@@ -1,0 +1,49 @@
+/**
+ * systemd unit for the relay (nginx → relay → LocalAI). Hardened: its own user, nothing writable but its state
+ * directory, loopback only. No MemoryDenyWriteExecute: V8's JIT needs writable-executable memory.
+ */
+import { RELAY_CONFIG_PATH } from './relayConfig.ts';
+import { SHARED_HARDENING } from './unitHardening.ts';
+
+export const RELAY_UNIT_PATH = '/etc/systemd/system/slm-copilot-relay.service';
+export const RELAY_USER = 'slm-copilot';
+
+export interface RelayUnitInput {
+  /** The slm-copilot launcher. */
+  readonly launcher?: string;
+  readonly configPath?: string;
+}
+
+export function renderRelayUnit(input: RelayUnitInput = {}): string {
+  const launcher = input.launcher ?? '/usr/local/bin/slm-copilot';
+  const config = input.configPath ?? RELAY_CONFIG_PATH;
+  return `# Written by slm-copilot from the plan; changes here are overwritten at the next boot.
+[Unit]
+Description=SLM-Copilot relay: keeps long prompt processing alive for clients, queues and counts requests (127.0.0.1 only)
+# Ordered after LocalAI but independent of it: without LocalAI, /health says "down".
+After=network.target local-ai.service
+
+[Service]
+Type=simple
+User=${RELAY_USER}
+Group=${RELAY_USER}
+ExecStart=${launcher} relay --config ${config}
+Restart=on-failure
+RestartSec=2
+TimeoutStopSec=10
+Environment=NODE_ENV=production
+# Its own state directory: /var/lib/slm-copilot (secrets, TLS keys) is root's and stays so.
+StateDirectory=slm-copilot-relay
+StateDirectoryMode=0750
+WorkingDirectory=/var/lib/slm-copilot-relay
+${SHARED_HARDENING}
+ProtectProc=invisible
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+AmbientCapabilities=
+UMask=0077
+
+[Install]
+WantedBy=multi-user.target
+`;
+}

@@ -1,0 +1,61 @@
+/**
+ * The common first half of configure and bootstrap: settings, host facts, secrets, TLS and the plan.
+ * Nothing is written before the settings and the sizing are known to be valid.
+ */
+import { posix } from 'node:path';
+import { randomSecrets, readStoredSecrets, storeSecrets } from '../apply/secretStore.ts';
+import { prepareTls } from '../apply/tls.ts';
+import { readHostFacts } from '../host/reader.ts';
+import type { HostFacts } from '../host/types.ts';
+import { LAYOUT } from '../plan/layout.ts';
+import { computePlan, type Plan, type TlsSummary } from '../plan/plan.ts';
+import { resolveSecrets, type Secrets } from '../plan/secrets.ts';
+import type { Settings } from '../settings/declarations.ts';
+import { loadSettings } from '../settings/load.ts';
+import type { SettingsProblem } from '../settings/types.ts';
+import { VERSION } from '../version.ts';
+import type { StageEnvironment } from './environment.ts';
+
+export interface Prepared {
+  readonly settings: Settings;
+  readonly host: HostFacts;
+  readonly secrets: Secrets;
+  readonly tls: TlsSummary & { readonly issued: boolean };
+  readonly plan: Plan;
+  readonly warnings: readonly string[];
+}
+
+export type PrepareResult =
+  | { readonly ok: true; readonly prepared: Prepared }
+  | { readonly ok: false; readonly problems: readonly SettingsProblem[] };
+
+export function prepare(stage: StageEnvironment): PrepareResult {
+  const now = stage.now();
+  const loaded = loadSettings(stage.contextValues, { now });
+  if (!loaded.ok) return { ok: false, problems: loaded.problems };
+  const host = readHostFacts({
+    procDir: stage.procDir,
+    diskPath: posix.join(stage.root, LAYOUT.localaiModels),
+  });
+  const stateDir = posix.join(stage.root, LAYOUT.stateDir);
+  const { secrets, store } = resolveSecrets(loaded.settings, readStoredSecrets(stateDir), randomSecrets);
+  const input = { settings: loaded.settings, host, secrets, version: VERSION, target: stage.target };
+  // Validate the sizing before anything is written (TLS issuance and secrets included).
+  const dryRun = computePlan({ ...input, tls: null });
+  if (!dryRun.ok) return { ok: false, problems: dryRun.errors };
+  storeSecrets(stateDir, store);
+  const tls = prepareTls({ root: stage.root, settings: loaded.settings, host, now });
+  const planned = computePlan({ ...input, tls });
+  if (!planned.ok) return { ok: false, problems: planned.errors };
+  return {
+    ok: true,
+    prepared: {
+      settings: loaded.settings,
+      host,
+      secrets,
+      tls,
+      plan: planned.plan,
+      warnings: [...loaded.warnings, ...planned.warnings],
+    },
+  };
+}

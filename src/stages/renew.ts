@@ -1,0 +1,25 @@
+/**
+ * `slm-copilot renew` (daily timer, and certbot's deploy hook): re-issue the appliance leaf when it nears expiry
+ * or the addresses changed, retry Let's Encrypt, install a renewed one, and reload nginx when anything changed.
+ */
+
+import { ensureLetsEncrypt } from './bootstrap.ts';
+import type { StageEnvironment } from './environment.ts';
+import { prepare } from './prepare.ts';
+
+export async function renew(stage: StageEnvironment, acmeServer?: string): Promise<number> {
+  const result = prepare(stage);
+  if (!result.ok) {
+    for (const problem of result.problems) stage.log('error', `${problem.variable}: ${problem.message}`);
+    return 2;
+  }
+  const acme = await ensureLetsEncrypt(stage, result.prepared, acmeServer);
+  if (result.prepared.tls.issued && acme.refreshed === null) {
+    stage.services.nginxTest();
+    stage.services.tryReload('nginx.service');
+    stage.log('info', 'renew: certificate renewed; nginx reloaded');
+  } else if (acme.refreshed === null) {
+    stage.log('info', 'renew: nothing to renew');
+  }
+  return 0;
+}

@@ -1,0 +1,64 @@
+/**
+ * System users the services run as. On the appliance: `useradd --system`. Under --root: entries are added to
+ * ROOT/etc/passwd and ROOT/etc/group (seeded from the machine's), so ownership can be checked in tests.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { parseIdFile } from '../apply/owners.ts';
+
+export interface SystemUser {
+  readonly name: string;
+  readonly home: string;
+  readonly description: string;
+}
+
+export function ensureUsers(root: string, users: readonly SystemUser[]): string[] {
+  return root === '/' ? users.filter(addSystemUser).map((user) => user.name) : addUnderRoot(root, users);
+}
+
+function addSystemUser(user: SystemUser): boolean {
+  try {
+    execFileSync('id', ['-u', user.name], { stdio: 'ignore' });
+    return false;
+  } catch {
+    execFileSync('useradd', [
+      '--system',
+      '--user-group',
+      '--home-dir',
+      user.home,
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      '--comment',
+      user.description,
+      user.name,
+    ]);
+    return true;
+  }
+}
+
+function addUnderRoot(root: string, users: readonly SystemUser[]): string[] {
+  const passwd = posix.join(root, '/etc/passwd');
+  const group = posix.join(root, '/etc/group');
+  mkdirSync(posix.join(root, '/etc'), { recursive: true });
+  if (!existsSync(passwd)) copyFileSync('/etc/passwd', passwd);
+  if (!existsSync(group)) copyFileSync('/etc/group', group);
+  const added: string[] = [];
+  for (const user of users) {
+    const uids = parseIdFile(readFileSync(passwd, 'utf8'));
+    if (uids.has(user.name)) continue;
+    const gids = parseIdFile(readFileSync(group, 'utf8'));
+    let id = 999;
+    while ([...uids.values()].includes(id) || [...gids.values()].includes(id)) id--;
+    appendFileSync(passwd, `${user.name}:x:${id}:${id}:${user.description}:${user.home}:/usr/sbin/nologin\n`);
+    appendFileSync(group, `${user.name}:x:${id}:\n`);
+    added.push(user.name);
+  }
+  return added;
+}
+
+export const APPLIANCE_USERS: readonly SystemUser[] = [
+  { name: 'local-ai', home: '/var/lib/local-ai', description: 'LocalAI inference server' },
+  { name: 'slm-copilot', home: '/var/lib/slm-copilot-relay', description: 'SLM-Copilot relay' },
+];
