@@ -4,6 +4,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RelayConfig } from './config.ts';
+import {
+  contextOverflowError,
+  isContextOverflow,
+  type LookaheadDecision,
+  StreamLookahead,
+} from './contextOverflow.ts';
 import { jsonError, type OpenAiError, RELAY_ERRORS, sseErrorEvent, upstreamErrorObject } from './errors.ts';
 import { clientResponseHeaders, isEventStream, upstreamRequestHeaders } from './headers.ts';
 import { KeepAlive } from './keepAlive.ts';
@@ -144,27 +150,31 @@ export class CompletionExchange {
       return;
     }
     const eventStream = isEventStream(response.headers);
-    if (!this.res.headersSent) {
-      // Within the grace period: the client gets LocalAI's own status and headers.
-      this.status = status;
-      const streamed = this.prepared.stream && eventStream;
-      this.res.writeHead(status, clientResponseHeaders(response.headers, !streamed));
-      this.sse = eventStream;
-      // An upstream that sends headers before its first token (llama-server does): the client sees them now.
-      if (eventStream) this.res.flushHeaders();
-    } else {
-      this.status = 200;
-      this.sse = true;
-    }
-    if (this.prepared.stream && eventStream) this.filter = new SseUsageFilter(this.prepared.dropUsageChunk);
+    const streamed = this.prepared.stream && eventStream;
+    const begin = () => {
+      if (!this.res.headersSent) {
+        // Within the grace period: the client gets LocalAI's own status and headers.
+        this.status = status;
+        this.res.writeHead(status, clientResponseHeaders(response.headers, !streamed));
+        this.sse = eventStream;
+        // An upstream that sends headers before its first token (llama-server does): the client sees them now.
+        if (eventStream) this.res.flushHeaders();
+      } else {
+        this.status = 200;
+        this.sse = true;
+      }
+    };
+    // A stream whose headers have not gone out yet is held until its first token shows it is not an error
+    // (LocalAI streams a context overflow as 200 + text + error event; clients need a 400 to compact).
+    let lookahead: StreamLookahead | null = streamed && !this.res.headersSent ? new StreamLookahead() : null;
+    if (lookahead === null) begin();
+    if (streamed) this.filter = new SseUsageFilter(this.prepared.dropUsageChunk);
     const json: Buffer[] | null = this.filter === null ? [] : null;
     let jsonBytes = 0;
     const { now } = this.ctx.config;
     const res = this.res;
     const filter = this.filter;
-    response.on('error', () => {}); // a cut connection shows as 'close' without 'end' below
-    response.on('data', (chunk: Buffer) => {
-      if (this.finished) return;
+    const pass = (chunk: Buffer) => {
       if (this.firstByteAt === null) {
         this.firstByteAt = now();
         this.keepAlive?.stop();
@@ -180,9 +190,27 @@ export class CompletionExchange {
         response.pause();
         res.once('drain', () => response.resume());
       }
+    };
+    const decide = (decision: LookaheadDecision, held: Buffer) => {
+      if (decision.kind === 'hold') return;
+      lookahead = null;
+      if (decision.kind === 'release') {
+        begin();
+        pass(held);
+      } else {
+        this.call?.abort();
+        this.fail(decision.status, decision.error);
+      }
+    };
+    response.on('error', () => {}); // a cut connection shows as 'close' without 'end' below
+    response.on('data', (chunk: Buffer) => {
+      if (this.finished) return;
+      if (lookahead !== null) decide(lookahead.push(chunk), lookahead.held());
+      else pass(chunk);
     });
     response.on('end', () => {
       if (this.finished) return;
+      if (lookahead !== null) decide({ kind: 'release' }, lookahead.held());
       if (filter !== null) {
         const rest = filter.flush();
         if (rest.length > 0) res.write(rest);
@@ -213,6 +241,12 @@ export class CompletionExchange {
     response.on('end', () => {
       if (this.finished) return;
       const body = Buffer.concat(chunks);
+      const text = body.toString('utf8');
+      if (status >= 500 && isContextOverflow(text)) {
+        // LocalAI: 500 with llama.cpp's overflow text; clients act on OpenAI's 400 context_length_exceeded.
+        this.fail(400, contextOverflowError(String(upstreamErrorObject(status, body).message ?? text)));
+        return;
+      }
       if (!this.res.headersSent) {
         // A fast error keeps its real status, headers and body (context overflow: 400, its code).
         this.keepAlive?.stop();
@@ -233,17 +267,21 @@ export class CompletionExchange {
     });
   }
 
-  /** An error of the relay's own making: JSON with a status before headers, an SSE error event after. */
-  private fail(status: number, error: OpenAiError, headers: Record<string, string> = {}): void {
-    if (!this.res.headersSent) {
-      this.keepAlive?.stop();
-      this.status = status;
-      this.res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      this.res.end(jsonError(error));
-      this.finish('error');
+  /** An error as a JSON body with its status before the headers went out, as an SSE error event after. */
+  private fail(
+    status: number,
+    error: OpenAiError | Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): void {
+    if (this.res.headersSent) {
+      this.endWithError(error);
       return;
     }
-    this.endWithError(error);
+    this.keepAlive?.stop();
+    this.status = status;
+    this.res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    this.res.end(JSON.stringify({ error }));
+    this.finish('error');
   }
 
   /**
@@ -254,7 +292,7 @@ export class CompletionExchange {
     if (this.finished) return;
     this.call?.abort();
     if (!this.res.headersSent) {
-      this.fail(502, error as OpenAiError);
+      this.fail(502, error);
       return;
     }
     if (this.sse && !this.res.destroyed) {
