@@ -8,7 +8,7 @@ import { renderNginxMain } from '../render/nginxMain.ts';
 import { renderNginxSite } from '../render/nginxSite.ts';
 import { RELAY_CONFIG_PATH, renderRelayConfig } from '../render/relayConfig.ts';
 import { RELAY_UNIT_PATH, RELAY_USER, renderRelayUnit } from '../render/relayUnit.ts';
-import { renderReport } from '../render/report.ts';
+import { type ReportRuntime, renderReport } from '../render/report.ts';
 import {
   BANNER_PATH,
   CERTBOT_DEPLOY_HOOK_PATH,
@@ -79,6 +79,8 @@ export interface PlanInput {
   readonly version: string;
   /** null in a preview (`slm-copilot plan`): no certificate has been made. */
   readonly tls: TlsSummary | null;
+  /** What the last bootstrap found running (kept in the state directory), for the report. */
+  readonly runtime?: ReportRuntime;
   readonly target?: ServingTarget;
 }
 
@@ -148,6 +150,7 @@ export function computePlan(input: PlanInput): PlanResult {
         settings: input.settings,
         warnings,
         tls: input.tls,
+        ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
       }),
       true,
     ),

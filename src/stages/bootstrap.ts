@@ -3,16 +3,17 @@
  * Let's Encrypt when a domain is set, publish to OneGate, and write the report with what is running.
  */
 import { posix } from 'node:path';
-import { writeAtomically } from '../apply/files.ts';
+import { applyFiles } from '../apply/files.ts';
 import { prepareTls } from '../apply/tls.ts';
 import { LAYOUT } from '../plan/layout.ts';
-import { renderReport } from '../render/report.ts';
+import { type ReportRuntime, renderReport } from '../render/report.ts';
 import { VERSION } from '../version.ts';
 import type { StageEnvironment } from './environment.ts';
 import { type ModelState, waitForModel } from './health.ts';
 import { requestCertificate } from './letsEncrypt.ts';
 import { publishToOneGate } from './onegate.ts';
 import { type Prepared, prepare } from './prepare.ts';
+import { storeRuntime } from './runtimeState.ts';
 
 export const UNITS = [
   'local-ai.service',
@@ -98,12 +99,12 @@ export async function ensureLetsEncrypt(
   return { text: `active for ${settings.tlsDomain}`, refreshed: { ...prepared, tls } };
 }
 
-function writeReport(
-  stage: StageEnvironment,
-  prepared: Prepared,
-  runtime: Parameters<typeof renderReport>[0]['runtime'],
-): void {
-  const report = renderReport({
+/** The plan's report with what is running now; written (with the state) only when it changed. */
+function writeReport(stage: StageEnvironment, prepared: Prepared, runtime: ReportRuntime): void {
+  storeRuntime(posix.join(stage.root, LAYOUT.stateDir), runtime);
+  const report = prepared.plan.files.find((file) => file.path === LAYOUT.report);
+  if (report === undefined) return;
+  const content = renderReport({
     version: VERSION,
     endpoint: prepared.plan.endpoint,
     sizing: prepared.plan.sizing,
@@ -111,7 +112,7 @@ function writeReport(
     settings: prepared.settings,
     warnings: prepared.warnings,
     tls: prepared.tls,
-    ...(runtime === undefined ? {} : { runtime }),
+    runtime,
   });
-  writeAtomically(posix.join(stage.root, LAYOUT.report), report, 0o600);
+  applyFiles([{ ...report, content }], { root: stage.root, owners: stage.owners });
 }

@@ -15,6 +15,7 @@ import { loadSettings } from '../settings/load.ts';
 import type { SettingsProblem } from '../settings/types.ts';
 import { VERSION } from '../version.ts';
 import type { StageEnvironment } from './environment.ts';
+import { readRuntime } from './runtimeState.ts';
 
 export interface Prepared {
   readonly settings: Settings;
@@ -39,7 +40,15 @@ export function prepare(stage: StageEnvironment): PrepareResult {
   });
   const stateDir = posix.join(stage.root, LAYOUT.stateDir);
   const { secrets, store } = resolveSecrets(loaded.settings, readStoredSecrets(stateDir), randomSecrets);
-  const input = { settings: loaded.settings, host, secrets, version: VERSION, target: stage.target };
+  const runtime = readRuntime(stateDir);
+  const input = {
+    settings: loaded.settings,
+    host,
+    secrets,
+    version: VERSION,
+    target: stage.target,
+    ...(runtime === null ? {} : { runtime }),
+  };
   // Validate the sizing before anything is written (TLS issuance and secrets included).
   const dryRun = computePlan({ ...input, tls: null });
   if (!dryRun.ok) return { ok: false, problems: dryRun.errors };
