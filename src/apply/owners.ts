@@ -13,26 +13,20 @@ export function parseIdFile(text: string): Map<string, number> {
   return ids;
 }
 
+/** Reads the files when asked, so users created after this was made (install creates them) are found. */
 export function ownersUnder(root: string): OwnerResolver {
-  const read = (file: string) => {
+  const lookup = (file: string, name: string) => {
+    let ids = new Map<string, number>();
     try {
-      return parseIdFile(readFileSync(posix.join(root, file), 'utf8'));
+      ids = parseIdFile(readFileSync(posix.join(root, file), 'utf8'));
     } catch {
-      return new Map<string, number>();
+      // reported below as a missing name
     }
-  };
-  const users = read('/etc/passwd');
-  const groups = read('/etc/group');
-  const lookup = (ids: Map<string, number>, name: string, file: string) => {
     const id = ids.get(name);
-    if (id === undefined)
-      throw new Error(
-        `"${name}" is not in ${posix.join(root, file)}; the install stage creates the appliance's users`,
-      );
+    if (id === undefined) {
+      throw new Error(`"${name}" is not in ${posix.join(root, file)}; the install stage creates the appliance's users`);
+    }
     return id;
   };
-  return {
-    uid: (user) => lookup(users, user, '/etc/passwd'),
-    gid: (group) => lookup(groups, group, '/etc/group'),
-  };
+  return { uid: (user) => lookup('/etc/passwd', user), gid: (group) => lookup('/etc/group', group) };
 }

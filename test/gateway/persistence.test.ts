@@ -34,7 +34,7 @@ describe('gateway state across restarts (same sandbox directory)', () => {
 
   it('keeps the CA, the generated key and password; a new IP re-issues only the leaf', async () => {
     const first = await boot({ addresses: ['192.0.2.10'] });
-    await first.sandbox.stop();
+    assert.equal(await first.sandbox.stop(), 0, 'SIGTERM stops nginx and the sandbox exits 0');
     const second = await boot({ addresses: ['192.0.2.10'] });
     assert.deepEqual(second.sandbox.credentials, first.sandbox.credentials);
     assert.deepEqual(second.files, first.files, 'same SANs: nothing re-issued');
