@@ -9,6 +9,7 @@ export interface PemChain {
 }
 
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
+const CLOCK_SKEW_MS = 60 * 60 * 1000;
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function decodeBase64(text: string, what: string, example: string): Parsed<string> {
@@ -41,7 +42,8 @@ export function parseCertificateChain(text: string, context: ParseContext): Pars
   if (new Date(leaf.validTo).getTime() <= context.now.getTime()) {
     problems.push(`the certificate expired on ${leaf.validTo}; supply a renewed certificate.`);
   }
-  if (new Date(leaf.validFrom).getTime() > context.now.getTime()) {
+  // A certificate issued minutes ago by a CA whose clock runs ahead is still accepted.
+  if (new Date(leaf.validFrom).getTime() > context.now.getTime() + CLOCK_SKEW_MS) {
     problems.push(
       `the certificate is not valid before ${leaf.validFrom}; check the clock or the certificate.`,
     );

@@ -4,11 +4,12 @@ import { DECLARATION_LIST, DECLARATIONS, type SettingKey } from '../../src/setti
 import { loadSettings } from '../../src/settings/load.ts';
 import { base64, makeTestPki } from '../helpers/certificates.ts';
 
-const NOW = { now: new Date() };
+/** Parsed at each call: test certificates are made after this module loads. */
+const now = () => ({ now: new Date() });
 const KEY_A = 'sk-0123456789abcdef0123456789abcdef01';
 const KEY_B = 'sk-fedcba9876543210fedcba9876543210fe';
 
-function load(values: Record<string, string>, context = NOW) {
+function load(values: Record<string, string>, context = now()) {
   return loadSettings(new Map(Object.entries(values)), context);
 }
 
@@ -190,6 +191,13 @@ describe('ONEAPP_COPILOT_TLS_CERT and ONEAPP_COPILOT_TLS_KEY', () => {
     const result = load({ [cert]: base64(pki.leafPem), [key]: base64(pki.leafKeyPem) }, later);
     assert.ok(!result.ok);
     assert.match(result.problems[0]?.message ?? '', /expired on/);
+  });
+  it('refuse a certificate not valid yet (more than an hour of clock skew)', () => {
+    const earlier = { now: new Date(Date.now() - 3 * 3600_000) };
+    const result = load({ [cert]: base64(pki.leafPem), [key]: base64(pki.leafKeyPem) }, earlier);
+    assert.ok(!result.ok);
+    assert.match(result.problems[0]?.message ?? '', /not valid before/);
+    assert.ok(load({ [cert]: base64(pki.leafPem), [key]: base64(pki.leafKeyPem) }, { now: new Date(Date.now() - 600_000) }).ok);
   });
   it('refuse a chain in the wrong order', () => {
     const result = load({ [cert]: base64(pki.caPem + pki.leafPem), [key]: base64(pki.leafKeyPem) });
