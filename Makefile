@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 BIN := node_modules/.bin
 
-.PHONY: help check deps lint typecheck shellcheck build test image clean
+.PHONY: help check deps lint typecheck shellcheck build test image lock clean
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -49,9 +49,16 @@ test: ## run test/**/*.test.ts (node:test via tsx)
 	@echo '==> test'
 	@node scripts/run-tests.mjs
 
-image: ## build the appliance image with Packer (not implemented yet)
-	@echo "make image: the Packer image build is not implemented yet (see issue 'Image build and distribution'); nothing was built." >&2
-	@exit 2
+# The image build: preflight (lists every missing piece and stops), verified artifacts, Packer with KVM, compressed
+# export/slm-copilot-<version>.qcow2, its manifest and marketplace/. Settings: packer/build.sh; guide: docs/BUILD.md.
+image: build ## build the appliance image (KVM, Packer >= 1.7): see docs/BUILD.md
+	@bash packer/build.sh
+
+# Pins come only from the publishers' checksum sources; the verified files stay in ARTIFACTS_DIR for make image.
+# LOCK_ARGS: --only NAME,… (a subset), --update NAME (accept a reviewed upstream change).
+ARTIFACTS_DIR ?= build/artifacts
+lock: build ## refresh artifacts.lock.json from the publishers' checksums, verify, show the diff, write
+	@node dist/slm-copilot.mjs lock --write --artifacts $(ARTIFACTS_DIR) $(LOCK_ARGS)
 
 clean: ## remove build output
 	rm -rf dist

@@ -24,7 +24,9 @@ export function ownersUnder(root: string): OwnerResolver {
     }
     const id = ids.get(name);
     if (id === undefined) {
-      throw new Error(`"${name}" is not in ${posix.join(root, file)}; the install stage creates the appliance's users`);
+      throw new Error(
+        `"${name}" is not in ${posix.join(root, file)}; the install stage creates the appliance's users`,
+      );
     }
     return id;
   };

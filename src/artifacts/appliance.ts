@@ -11,6 +11,10 @@ export const ARTIFACTS = {
   localaiBackend: 'localai-backend',
   model: 'model',
   ubuntuCloudImage: 'ubuntu-cloud-image',
+  /** OpenNebula's context package (.deb), installed in the image by the Packer build. */
+  oneContext: 'one-context',
+  /** The one-apps service framework (stage driver, libraries, context hooks), from a tagged source archive. */
+  oneAppsFramework: 'one-apps-framework',
 } as const;
 
 export type ArtifactName = (typeof ARTIFACTS)[keyof typeof ARTIFACTS];

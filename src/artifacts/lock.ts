@@ -43,6 +43,30 @@ export type ChecksumSource =
       readonly tag: string;
       readonly digest: string | null;
       readonly platform: string;
+    }
+  | {
+      /**
+       * A GitHub release asset: the release API (`/repos/<repo>/releases/tags/<tag>`) states each asset's sha256
+       * (`assets[].digest`) and size; the artifact is `https://github.com/<repo>/releases/download/<tag>/<asset>`.
+       */
+      readonly kind: 'github-release-asset';
+      readonly url: string;
+      readonly repo: string;
+      readonly tag: string;
+      readonly asset: string;
+    }
+  | {
+      /**
+       * GitHub's source archive of a tag. GitHub publishes no checksum for it; what it states is the commit the tag
+       * points to (`/repos/<repo>/commits/<ref>` → `sha`), and the archive names the commit it was made from (git
+       * archive's pax header). `make lock` checks the two agree and pins the archive's sha256; a tag that moves
+       * changes the commit, which `make lock` refuses until told otherwise.
+       */
+      readonly kind: 'github-archive';
+      readonly url: string;
+      readonly repo: string;
+      readonly ref: string;
+      readonly commit: string | null;
     };
 
 export type ChecksumSourceKind = ChecksumSource['kind'];
@@ -51,6 +75,8 @@ export const CHECKSUM_SOURCE_KINDS: readonly ChecksumSourceKind[] = [
   'huggingface-lfs',
   'npm-integrity',
   'oci-digest',
+  'github-release-asset',
+  'github-archive',
 ];
 
 export interface ArtifactEntry {
@@ -133,6 +159,16 @@ function orderedSource(source: ChecksumSource): Record<string, unknown> {
         tag: source.tag,
         digest: source.digest,
         platform: source.platform,
+      };
+    case 'github-release-asset':
+      return { kind: source.kind, url: source.url, repo: source.repo, tag: source.tag, asset: source.asset };
+    case 'github-archive':
+      return {
+        kind: source.kind,
+        url: source.url,
+        repo: source.repo,
+        ref: source.ref,
+        commit: source.commit,
       };
   }
 }

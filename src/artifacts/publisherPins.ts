@@ -97,6 +97,61 @@ export function parseOciDigest(header: string | undefined, origin: string): Stat
       );
 }
 
+/** sha256 and size of `asset` in a GitHub release document (GET https://api.github.com/repos/<repo>/releases/tags/<tag>). */
+export function parseGitHubReleaseAsset(
+  json: unknown,
+  asset: string,
+  origin: string,
+): Stated<{ sha256: string; size: number; url: string }> {
+  if (!isRecord(json) || !Array.isArray(json.assets))
+    return refused(`${origin} is not a GitHub release document (no "assets" list)`);
+  const assets = json.assets.filter(isRecord);
+  const item = assets.find((candidate) => candidate.name === asset);
+  if (item === undefined) {
+    const names = assets.map((candidate) => String(candidate.name));
+    return refused(
+      `${origin} has no asset ${asset}; it lists ${names.length === 0 ? 'no assets' : names.join(', ')}`,
+    );
+  }
+  const digest = typeof item.digest === 'string' ? item.digest : '';
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    return refused(
+      `${origin}: asset ${asset} has digest ${JSON.stringify(item.digest ?? null)}, not "sha256:<hex>" (GitHub states digests for assets uploaded since mid-2025)`,
+    );
+  }
+  if (!Number.isSafeInteger(item.size) || (item.size as number) <= 0)
+    return refused(`${origin}: asset ${asset} has size ${JSON.stringify(item.size)}`);
+  const url = typeof item.browser_download_url === 'string' ? item.browser_download_url : '';
+  return stated({ sha256: digest.slice('sha256:'.length), size: item.size as number, url });
+}
+
+/** The commit a ref resolves to (GET https://api.github.com/repos/<repo>/commits/<ref> → `sha`). */
+export function parseGitHubCommit(json: unknown, origin: string): Stated<string> {
+  const sha = isRecord(json) ? json.sha : undefined;
+  return typeof sha === 'string' && /^[0-9a-f]{40}$/.test(sha)
+    ? stated(sha)
+    : refused(`${origin} names no commit ("sha" is ${JSON.stringify(sha ?? null)})`);
+}
+
+/**
+ * The commit a `git archive` tarball was made from: git writes it into the archive's first record, a pax global
+ * header (type "g") holding `comment=<commit>` (what `git get-tar-commit-id` reads). `head` is the start of the
+ * uncompressed tar (1 KiB is enough).
+ */
+export function parseTarCommitId(head: Uint8Array, origin: string): Stated<string> {
+  const block = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  if (block.length < 1024 || block[156] !== 0x67) {
+    return refused(`${origin} does not start with a pax global header: it was not made by git archive`);
+  }
+  const sizeField = block.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim();
+  const size = Number.parseInt(sizeField, 8);
+  const records = block.subarray(512, 512 + (Number.isSafeInteger(size) ? size : 0)).toString('utf8');
+  const comment = /(?:^|\n)\d+ comment=([0-9a-f]{40})\n/.exec(records);
+  return comment === null
+    ? refused(`${origin}: the pax header names no commit (no "comment=<40 hex digits>" record)`)
+    : stated(comment[1] as string);
+}
+
 /** npm's integrity string for a sha512 digest given as base64. */
 export function sha512Integrity(base64: string): string {
   return `sha512-${base64}`;
@@ -116,6 +171,8 @@ export interface PublisherClaim {
   readonly url?: string;
   /** A new checksum document URL (the SHA256SUMS of that directory). */
   readonly sourceUrl?: string;
+  /** GitHub: the commit a tag points to (the archive must have been made from it). */
+  readonly commit?: string;
 }
 
 /** What the downloaded file actually is. */
@@ -124,6 +181,8 @@ export interface ObservedFile {
   readonly size: number;
   /** npm: `sha512-<base64>` of the file, compared with the registry's integrity. */
   readonly integrity?: string;
+  /** A git archive: the commit its pax header names (parseTarCommitId). */
+  readonly archiveCommit?: string;
 }
 
 export type PinChange = 'new' | 'unchanged' | 'changed';
@@ -181,6 +240,18 @@ export function resolvePin(entry: ArtifactEntry, claim: PublisherClaim, observed
       // A tag that moved to another image gives another digest and archive: a changed pin, shown by diffLocks.
       if (claim.digest === undefined) problems.push(`"${entry.name}": ${origin} stated no digest`);
       source = { ...entry.source, digest: claim.digest ?? entry.source.digest };
+      break;
+    case 'github-release-asset':
+      if (claim.sha256 === undefined)
+        problems.push(`"${entry.name}": ${origin} stated no sha256; nothing to pin from`);
+      break;
+    case 'github-archive':
+      if (claim.commit === undefined) problems.push(`"${entry.name}": ${origin} stated no commit`);
+      else if (observed.archiveCommit === undefined)
+        problems.push(`"${entry.name}": the archive's commit was not read`);
+      else if (claim.commit !== observed.archiveCommit)
+        disagree('commit', claim.commit, observed.archiveCommit);
+      source = { ...entry.source, commit: claim.commit ?? entry.source.commit };
       break;
   }
   if (problems.length > 0) return { ok: false, problems };

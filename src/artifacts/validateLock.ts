@@ -33,7 +33,12 @@ const SOURCE_KEYS: Record<ChecksumSource['kind'], readonly string[]> = {
   'huggingface-lfs': ['kind', 'url', 'repo', 'revision', 'path'],
   'npm-integrity': ['kind', 'url', 'package', 'integrity'],
   'oci-digest': ['kind', 'url', 'image', 'tag', 'digest', 'platform'],
+  'github-release-asset': ['kind', 'url', 'repo', 'tag', 'asset'],
+  'github-archive': ['kind', 'url', 'repo', 'ref', 'commit'],
 };
+/** A GitHub owner/name; a tag (one URL segment: no "/"). */
+const GITHUB_REPO = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/;
+const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 /** Parses the lock file's text; `origin` names it in messages. */
 export function parseLock(text: string, origin: string): LockResult {
@@ -220,8 +225,56 @@ function sourceProblems(
       }
       break;
     }
+    case 'github-release-asset': {
+      const repo = githubRepo(source.repo, problems);
+      const tag = gitRef('tag', source.tag, problems);
+      const asset = typeof source.asset === 'string' && FILE.test(source.asset) ? source.asset : null;
+      if (asset === null)
+        problems.push(`asset must be the release asset's file name, got ${show(source.asset)}`);
+      if (repo !== null && tag !== null) {
+        const api = `https://api.github.com/repos/${repo}/releases/tags/${tag}`;
+        if (source.url !== api)
+          problems.push(`url must be the release's API document ${api}, got ${show(source.url)}`);
+        if (asset !== null) {
+          const download = `https://github.com/${repo}/releases/download/${tag}/${asset}`;
+          if (entry.url !== download) problems.push(`repo/tag/asset say the download URL is ${download}`);
+        }
+      }
+      break;
+    }
+    case 'github-archive': {
+      const repo = githubRepo(source.repo, problems);
+      const ref = gitRef('ref', source.ref, problems);
+      if (source.commit !== null && (typeof source.commit !== 'string' || !GIT_COMMIT.test(source.commit))) {
+        problems.push(
+          `commit must be null or the 40-digit commit the ref points to, got ${show(source.commit)}`,
+        );
+      } else if (source.commit === null && entry.pinned) {
+        problems.push('commit must be set once pinned: it is what GitHub states about the archive');
+      }
+      if (repo !== null && ref !== null) {
+        const api = `https://api.github.com/repos/${repo}/commits/${ref}`;
+        if (source.url !== api)
+          problems.push(`url must be the ref's API document ${api}, got ${show(source.url)}`);
+        const download = `https://github.com/${repo}/archive/refs/tags/${ref}.tar.gz`;
+        if (entry.url !== download) problems.push(`repo/ref say the download URL is ${download}`);
+      }
+      break;
+    }
   }
   return problems;
+}
+
+function githubRepo(value: unknown, problems: string[]): string | null {
+  if (typeof value === 'string' && GITHUB_REPO.test(value)) return value;
+  problems.push(`repo must be GitHub's "owner/name", got ${show(value)}`);
+  return null;
+}
+
+function gitRef(field: string, value: unknown, problems: string[]): string | null {
+  if (typeof value === 'string' && GIT_REF.test(value)) return value;
+  problems.push(`${field} must be a tag name (letters, digits, ".", "_", "+", "-"), got ${show(value)}`);
+  return null;
 }
 
 function duplicates(artifacts: unknown[], field: 'name' | 'file'): string[] {

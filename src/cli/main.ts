@@ -1,6 +1,13 @@
 /** The `slm-copilot` command: argument parsing only; each command lives in its own module. */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
+import { registerBenchCommand } from './benchCommand.ts';
+import { registerCheckCommand } from './checkCommand.ts';
+import { registerClineCommand } from './clineCommand.ts';
+import { registerDoctorCommand } from './doctorCommand.ts';
+import { registerImageCommand } from './imageCommand.ts';
+import { registerLockCommand } from './lockCommand.ts';
+import { registerMarketplaceCommand } from './marketplaceCommand.ts';
 import { runPlan } from './planCommand.ts';
 import { registerSandboxCommand } from './sandboxCommand.ts';
 import { registerStageCommands } from './stageCommands.ts';
@@ -26,6 +33,13 @@ function buildProgram(env: NodeJS.ProcessEnv, setExitCode: (code: number) => voi
     });
   registerSandboxCommand(program, env, setExitCode);
   registerStageCommands(program, env, setExitCode);
+  registerLockCommand(program, env, setExitCode);
+  registerImageCommand(program, env, setExitCode);
+  registerMarketplaceCommand(program, setExitCode);
+  registerCheckCommand(program, env, setExitCode);
+  registerBenchCommand(program, env, setExitCode);
+  registerClineCommand(program, env, setExitCode);
+  registerDoctorCommand(program, env, setExitCode);
   return program;
 }
 

@@ -1,4 +1,5 @@
 /** Every file (or file section) generated from the settings declarations: `npm run generate` writes them, tests check them. */
+import { MARKETPLACE_GENERATED_FILES } from '../marketplace/generatedFiles.ts';
 import { APPLIANCE_SCRIPT, renderApplianceScript } from './applianceParams.ts';
 import { settingsTable, TABLE_BEGIN, TABLE_END, withGeneratedSection } from './settingsTable.ts';
 
@@ -15,4 +16,5 @@ export const GENERATED_FILES: readonly GeneratedFile[] = [
     render: (current) => withGeneratedSection(current, TABLE_BEGIN, TABLE_END, settingsTable()),
   },
   { path: APPLIANCE_SCRIPT, render: renderApplianceScript },
+  ...MARKETPLACE_GENERATED_FILES,
 ];

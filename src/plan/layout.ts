@@ -13,6 +13,8 @@ export const LAYOUT = {
   localaiKeyFile: '/etc/slm-copilot/local-ai.key',
   localaiUnit: '/etc/systemd/system/local-ai.service',
   programDir: '/opt/slm-copilot',
+  /** The bundled program, also served at GET /slm-copilot.mjs. */
+  bundle: '/opt/slm-copilot/slm-copilot.mjs',
   launcher: '/usr/local/bin/slm-copilot',
   configDir: '/etc/slm-copilot',
   stateDir: '/var/lib/slm-copilot',

@@ -79,6 +79,8 @@ export interface PlanInput {
   readonly version: string;
   /** null in a preview (`slm-copilot plan`): no certificate has been made. */
   readonly tls: TlsSummary | null;
+  /** sha256 of the bundle served at /slm-copilot.mjs, when it is installed. */
+  readonly bundleSha256?: string;
   /** What the last bootstrap found running (kept in the state directory), for the report. */
   readonly runtime?: ReportRuntime;
   readonly target?: ServingTarget;
@@ -151,6 +153,7 @@ export function computePlan(input: PlanInput): PlanResult {
         warnings,
         tls: input.tls,
         ...(input.runtime === undefined ? {} : { runtime: input.runtime }),
+        ...(input.bundleSha256 === undefined ? {} : { bundleSha256: input.bundleSha256 }),
       }),
       true,
     ),

@@ -138,6 +138,14 @@ ${cors}
         alias ${at(LAYOUT.tlsCaPublic)};
     }
 
+    # The client tools (check, bench, cline), for laptops: public like /ca.pem; its sha256 is in the report.
+    location = /slm-copilot.mjs {
+${cors}
+        types { }
+        default_type text/javascript;
+        alias ${at(LAYOUT.bundle)};
+    }
+
     location / {
         ${PREFLIGHT}
 ${cors}

@@ -18,6 +18,7 @@ export interface ReportInput {
   readonly settings: Settings;
   readonly warnings: readonly string[];
   readonly tls: TlsSummary | null;
+  readonly bundleSha256?: string;
   /** Known only after bootstrap started the services. */
   readonly runtime?: ReportRuntime;
 }
@@ -116,6 +117,19 @@ export function renderReport(input: ReportInput): string {
           `curl -k ${endpoint.url}/ca.pem -o ca.pem  (then compare its SHA-256 fingerprint with the one above)`,
         ],
       ],
+    ],
+    [
+      'Client tools',
+      input.bundleSha256 === undefined
+        ? []
+        : [
+            ['download', `${endpoint.url}/slm-copilot.mjs`],
+            ['sha256', input.bundleSha256],
+            [
+              'use',
+              `node slm-copilot.mjs cline ${endpoint.url} --fingerprint <ca_fingerprint_sha256>   (Node 20+)`,
+            ],
+          ],
     ],
     [
       'Outbound connections',

@@ -3,7 +3,8 @@
  * the relay — in a directory, on loopback ports, in front of any OpenAI-compatible upstream:
  * client → nginx (PORT) → relay (a free loopback port) → --upstream. Nothing outside DIR is touched.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { applyFiles, ensureDirectories, writeAtomically } from '../apply/files.ts';
 import { randomSecrets, readStoredSecrets, storeSecrets } from '../apply/secretStore.ts';
@@ -89,7 +90,24 @@ export function prepareSandbox(
     daemon: false,
     upstream: relay,
   };
-  const planned = computePlan({ settings: loaded.settings, host, secrets, version: VERSION, tls, target });
+  // The client tools are served at /slm-copilot.mjs: the sandbox serves the bundle it runs from.
+  const running = process.argv[1] ?? '';
+  if (running.endsWith('.mjs')) {
+    mkdirSync(posix.dirname(at(LAYOUT.bundle)), { recursive: true });
+    copyFileSync(running, at(LAYOUT.bundle));
+  }
+  const bundleSha256 = running.endsWith('.mjs')
+    ? createHash('sha256').update(readFileSync(running)).digest('hex')
+    : undefined;
+  const planned = computePlan({
+    settings: loaded.settings,
+    host,
+    secrets,
+    version: VERSION,
+    tls,
+    target,
+    ...(bundleSha256 === undefined ? {} : { bundleSha256 }),
+  });
   if (!planned.ok) throw new SandboxInputError(planned.errors);
   applyFiles(planned.plan.files, { root, owners: null, directoryMode: 0o700 });
   const credentialsPath = at('credentials.json');

@@ -113,6 +113,7 @@ function writeReport(stage: StageEnvironment, prepared: Prepared, runtime: Repor
     warnings: prepared.warnings,
     tls: prepared.tls,
     runtime,
+    ...(prepared.bundleSha256 === undefined ? {} : { bundleSha256: prepared.bundleSha256 }),
   });
   applyFiles([{ ...report, content }], { root: stage.root, owners: stage.owners });
 }

@@ -134,13 +134,10 @@ function installNode(stage: StageEnvironment, tarball: string, bundle: string): 
   mkdirSync(`${program}/node`, { recursive: true, mode: 0o755 });
   execFileSync('tar', ['-xzf', tarball, '-C', `${program}/node`, '--strip-components=1', '--no-same-owner']);
   chmodSync(`${program}/node/bin/node`, 0o755);
-  place(stage, bundle, `${LAYOUT.programDir}/slm-copilot.mjs`, 0o644, 'root', 'root');
+  place(stage, bundle, LAYOUT.bundle, 0o644, 'root', 'root');
   const launcher = posix.join(stage.root, LAYOUT.launcher);
   mkdirSync(posix.dirname(launcher), { recursive: true });
-  writeFileSync(
-    launcher,
-    `#!/bin/sh\nexec ${LAYOUT.programDir}/node/bin/node ${LAYOUT.programDir}/slm-copilot.mjs "$@"\n`,
-  );
+  writeFileSync(launcher, `#!/bin/sh\nexec ${LAYOUT.programDir}/node/bin/node ${LAYOUT.bundle} "$@"\n`);
   chmodSync(launcher, 0o755);
 }
 

@@ -2,6 +2,8 @@
  * The common first half of configure and bootstrap: settings, host facts, secrets, TLS and the plan.
  * Nothing is written before the settings and the sizing are known to be valid.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { randomSecrets, readStoredSecrets, storeSecrets } from '../apply/secretStore.ts';
 import { prepareTls } from '../apply/tls.ts';
@@ -17,6 +19,13 @@ import { VERSION } from '../version.ts';
 import type { StageEnvironment } from './environment.ts';
 import { readRuntime } from './runtimeState.ts';
 
+function bundleDigest(root: string): { bundleSha256?: string } {
+  const path = posix.join(root, LAYOUT.bundle);
+  return existsSync(path)
+    ? { bundleSha256: createHash('sha256').update(readFileSync(path)).digest('hex') }
+    : {};
+}
+
 export interface Prepared {
   readonly settings: Settings;
   readonly host: HostFacts;
@@ -24,6 +33,7 @@ export interface Prepared {
   readonly tls: TlsSummary & { readonly issued: boolean };
   readonly plan: Plan;
   readonly warnings: readonly string[];
+  readonly bundleSha256?: string;
 }
 
 export type PrepareResult =
@@ -48,6 +58,7 @@ export function prepare(stage: StageEnvironment): PrepareResult {
     version: VERSION,
     target: stage.target,
     ...(runtime === null ? {} : { runtime }),
+    ...bundleDigest(stage.root),
   };
   // Validate the sizing before anything is written (TLS issuance and secrets included).
   const dryRun = computePlan({ ...input, tls: null });
@@ -65,6 +76,7 @@ export function prepare(stage: StageEnvironment): PrepareResult {
       tls,
       plan: planned.plan,
       warnings: [...loaded.warnings, ...planned.warnings],
+      ...(input.bundleSha256 === undefined ? {} : { bundleSha256: input.bundleSha256 }),
     },
   };
 }

@@ -306,7 +306,15 @@ describe(`the repository's ${LOCK_FILE_NAME}`, () => {
     assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
     assert.deepEqual(
       result.lock.artifacts.map((entry) => entry.name),
-      ['node-runtime', 'localai', 'localai-backend', 'model', 'ubuntu-cloud-image'],
+      [
+        'node-runtime',
+        'localai',
+        'localai-backend',
+        'model',
+        'ubuntu-cloud-image',
+        'one-context',
+        'one-apps-framework',
+      ],
     );
   });
 
@@ -402,7 +410,7 @@ describe('appliance checks on a lock', () => {
       const partial = readLockFile(file);
       assert.ok(
         !partial.ok &&
-          partial.problems.length === 4 &&
+          partial.problems.length === 6 &&
           partial.problems.every((p) => p.startsWith(`${file}: `)),
       );
       assert.ok(readLockFile(file, { appliance: false }).ok);

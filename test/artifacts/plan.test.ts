@@ -49,6 +49,8 @@ describe('planDownloads', () => {
       `"localai-backend" has no source: ${plan.downloads[2]?.problems[1]?.replace('"localai-backend" has no source: ', '')}`,
       '"model" is not pinned (sha256 is null): run `make lock` on a connected machine',
       '"ubuntu-cloud-image" is not pinned (sha256 is null): run `make lock` on a connected machine',
+      '"one-context" is not pinned (sha256 is null): run `make lock` on a connected machine',
+      '"one-apps-framework" is not pinned (sha256 is null): run `make lock` on a connected machine',
     ]);
     assert.match(
       plan.problems[2] ?? '',
@@ -81,7 +83,7 @@ describe('planDownloads', () => {
     assert.deepEqual(plan.problems.slice(0, 3), [
       'mirror must be a base URL without query or fragment (files are appended), got "http://m/x?y=1"',
       'the local directory must be an absolute path, got "relative"',
-      '"nodejs" is not in the lock file; known: node-runtime, localai, localai-backend, model, ubuntu-cloud-image',
+      '"nodejs" is not in the lock file; known: node-runtime, localai, localai-backend, model, ubuntu-cloud-image, one-context, one-apps-framework',
     ]);
     assert.match(
       planDownloads(lock, { dest: '/d', mirror: 'not a url' }).problems[0] ?? '',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -91,6 +91,19 @@ describe('gateway allow-list (real nginx, LocalAI stand-in)', () => {
     });
     assert.equal(status.code, 301);
     assert.equal(status.location, `https://127.0.0.1:${gateway.sandbox.port}/v1/models`);
+  });
+
+  it('/slm-copilot.mjs serves the client tools without auth; the report has its sha256', async () => {
+    const response = await request(`${gateway.sandbox.url}/slm-copilot.mjs`, { ca: gateway.caPem });
+    assert.equal(response.status, 200);
+    assert.match(String(response.headers['content-type']), /javascript/);
+    const bundle = readFileSync(new URL('../../dist/slm-copilot.mjs', import.meta.url), 'utf8');
+    assert.equal(response.body, bundle);
+    const digest = createHash('sha256').update(bundle).digest('hex');
+    assert.match(
+      readFileSync(join(gateway.sandbox.dir, 'etc/one-appliance/config'), 'utf8'),
+      new RegExp(`^sha256 = ${digest}$`, 'm'),
+    );
   });
 
   it('the report in the sandbox carries the CA fingerprint of /ca.pem', () => {

@@ -93,6 +93,7 @@ describe('nginx site', () => {
         '= /metrics',
         '= /health',
         '= /ca.pem',
+        '= /slm-copilot.mjs',
         '/',
       ],
     );
@@ -165,7 +166,10 @@ describe('nginx site', () => {
       authRealm: 'SLM-Copilot',
     });
     for (const [, path] of sandbox.matchAll(/ (\/[a-z][^\s;]*);/g)) {
-      if (!path?.startsWith('/v1') && !['/metrics', '/health', '/ca.pem'].includes(path ?? ''))
+      if (
+        !path?.startsWith('/v1') &&
+        !['/metrics', '/health', '/ca.pem', '/slm-copilot.mjs'].includes(path ?? '')
+      )
         assert.ok(path?.startsWith('/tmp/box/'), path);
     }
     assert.doesNotMatch(sandbox, /listen 80/);

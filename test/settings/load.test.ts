@@ -197,7 +197,12 @@ describe('ONEAPP_COPILOT_TLS_CERT and ONEAPP_COPILOT_TLS_KEY', () => {
     const result = load({ [cert]: base64(pki.leafPem), [key]: base64(pki.leafKeyPem) }, earlier);
     assert.ok(!result.ok);
     assert.match(result.problems[0]?.message ?? '', /not valid before/);
-    assert.ok(load({ [cert]: base64(pki.leafPem), [key]: base64(pki.leafKeyPem) }, { now: new Date(Date.now() - 600_000) }).ok);
+    assert.ok(
+      load(
+        { [cert]: base64(pki.leafPem), [key]: base64(pki.leafKeyPem) },
+        { now: new Date(Date.now() - 600_000) },
+      ).ok,
+    );
   });
   it('refuse a chain in the wrong order', () => {
     const result = load({ [cert]: base64(pki.caPem + pki.leafPem), [key]: base64(pki.leafKeyPem) });

@@ -1,0 +1,103 @@
+/** `slm-copilot check URL`: argument parsing and output for the post-deployment validation. */
+import type { Command } from 'commander';
+import { checkJson, summaryLine } from '../client/check/checkOutput.ts';
+import { CHECKS, EXIT, runCheck } from '../client/check/runCheck.ts';
+import {
+  type ConnectionOptions,
+  guarded,
+  positiveNumber,
+  targetOf,
+  withConnectionOptions,
+} from '../client/commandOptions.ts';
+import { credentialsFrom } from '../client/credentials.ts';
+import { progressLine } from '../client/progress.ts';
+import { resultLines } from '../client/render.ts';
+import { MODEL } from '../plan/model.ts';
+import { VERSION } from '../version.ts';
+import { styler } from './terminal.ts';
+
+const ID_WIDTH = Math.max(...CHECKS.map(([id]) => id.length));
+
+interface CheckOptions extends ConnectionOptions {
+  json?: boolean;
+  model: string;
+  origin: string;
+  timeout: string;
+}
+
+export function registerCheckCommand(
+  program: Command,
+  env: NodeJS.ProcessEnv,
+  setExitCode: (code: number) => void,
+): void {
+  withConnectionOptions(
+    program
+      .command('check')
+      .argument('<url>', 'the appliance, e.g. https://192.0.2.10 (with or without /v1)')
+      .description(
+        'Validate a deployment end to end: TLS, health, auth, CORS, the model, streaming, Cline-shaped requests, closed admin routes. Exit 0 only when every check passes (1 failed, 2 usage, 3 not fully verified).',
+      ),
+  )
+    .option('--model <id>', 'model id Cline will use', MODEL.id)
+    .option('--origin <origin>', 'browser origin for the CORS preflight', 'https://example.com')
+    .option('--timeout <seconds>', 'per completion request (a cold CPU prompt takes a while)', '600')
+    .option('--json', 'print one JSON object (for CI) instead of text')
+    .action((url: string, options: CheckOptions) =>
+      guarded('check', setExitCode, async () => {
+        const target = targetOf(url);
+        const timeoutMs = positiveNumber(options.timeout, '--timeout') * 1000;
+        const out = { stream: process.stdout, env };
+        const paint = styler(out);
+        const err = styler({ stream: process.stderr, env });
+        if (options.insecure) {
+          process.stderr.write(
+            `${err('red', err('bold', 'WARNING: --insecure: the certificate is NOT verified.'))} Anyone between you and ${target.host} could read the key; this run can only report "not fully verified".\n`,
+          );
+        }
+        if (!options.json)
+          process.stdout.write(`slm-copilot check ${target.origin} (model ${options.model})\n`);
+        const run = await runCheck(
+          {
+            target,
+            trust: {
+              ...(options.ca === undefined ? {} : { ca: options.ca }),
+              ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
+              ...(options.insecure ? { insecure: true } : {}),
+            },
+            credentials: credentialsFrom(options, env),
+            model: options.model,
+            origin: options.origin,
+            timeoutMs,
+            now: new Date(),
+          },
+          {
+            ...(options.json
+              ? {}
+              : {
+                  onResult: (result) =>
+                    process.stdout.write(`${resultLines([result], paint, ID_WIDTH).join('\n')}\n`),
+                }),
+            progress: progressLine(process.stderr),
+          },
+        );
+        if (run.kind === 'usage') {
+          process.stderr.write(`slm-copilot check: ${run.message}\n`);
+          return EXIT.usage;
+        }
+        if (options.json) {
+          const report = checkJson({
+            version: VERSION,
+            url: target.origin,
+            model: options.model,
+            insecure: options.insecure === true,
+            results: run.results,
+            exitCode: run.exitCode,
+          });
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        } else {
+          process.stdout.write(`${summaryLine(run.results, run.exitCode, paint)}\n`);
+        }
+        return run.exitCode;
+      }),
+    );
+}

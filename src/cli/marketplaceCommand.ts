@@ -1,0 +1,70 @@
+/** `slm-copilot marketplace`: the community-marketplace files from an image manifest and the declarations. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseManifest } from '../build/manifest.ts';
+import { APPLIANCE_INFO } from '../marketplace/appliance.ts';
+import { renderHarnessMetadata, renderHarnessTests } from '../marketplace/harness.ts';
+import { marketplaceFileName, renderMarketplaceYaml } from '../marketplace/marketplaceYaml.ts';
+
+type Exit = (code: number) => void;
+
+export function registerMarketplaceCommand(program: Command, setExitCode: Exit): void {
+  program
+    .command('marketplace')
+    .description(
+      'write the community-marketplace appliance YAML (UUID-named) and the certification harness metadata',
+    )
+    .requiredOption(
+      '--manifest <file>',
+      'the image manifest (make image writes export/slm-copilot-<version>.yaml)',
+    )
+    .requiredOption('--out <dir>', 'where to write <uuid>.yaml, metadata.yaml and tests.yaml')
+    .option('--image-base-url <url>', 'the base URL the qcow2 is published under (https://…/)')
+    .action((options: { manifest: string; out: string; imageBaseUrl?: string }) => {
+      const manifest = parseManifest(readFileSync(resolve(options.manifest), 'utf8'), options.manifest);
+      if (!manifest.ok) {
+        for (const problem of manifest.problems) process.stderr.write(`${problem}\n`);
+        setExitCode(2);
+        return;
+      }
+      if (
+        options.imageBaseUrl !== undefined &&
+        !/^https:\/\/[^/?#]+\/([^?#]*\/)?$/.test(options.imageBaseUrl)
+      ) {
+        process.stderr.write(
+          `--image-base-url must be an https URL ending with "/" (the image file name is appended), got "${options.imageBaseUrl}"\n`,
+        );
+        setExitCode(2);
+        return;
+      }
+      const out = resolve(options.out);
+      mkdirSync(out, { recursive: true });
+      const files: [string, string][] = [
+        [
+          marketplaceFileName(),
+          renderMarketplaceYaml(
+            manifest.manifest,
+            options.imageBaseUrl === undefined ? {} : { imageBaseUrl: options.imageBaseUrl },
+          ),
+        ],
+        ['metadata.yaml', renderHarnessMetadata()],
+        ['tests.yaml', renderHarnessTests()],
+      ];
+      for (const [name, text] of files) {
+        writeFileSync(join(out, name), text);
+        process.stdout.write(`wrote ${join(out, name)}\n`);
+      }
+      if (options.imageBaseUrl === undefined && APPLIANCE_INFO.imageBaseUrl.includes('.invalid/')) {
+        process.stderr.write(
+          `warning: the image URL uses the placeholder ${APPLIANCE_INFO.imageBaseUrl}: set imageBaseUrl in src/marketplace/appliance.ts (or pass --image-base-url) before publishing\n`,
+        );
+      }
+      if (/^0+$/.test(manifest.manifest.sha256)) {
+        process.stderr.write(
+          'warning: the manifest has zero checksums: it is the example, not a built image\n',
+        );
+      }
+      setExitCode(0);
+    });
+}

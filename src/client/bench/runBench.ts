@@ -1,0 +1,117 @@
+/**
+ * `slm-copilot bench`: time to first token, prefill and decode speed at coding-agent prompt sizes, and whether a
+ * second turn reuses the prompt cache. Requests go one after another (the model serves one at a time).
+ */
+import { randomBytes } from 'node:crypto';
+import { evaluateTls } from '../check/tlsCheck.ts';
+import { authHeader, type Credentials } from '../credentials.ts';
+import { HttpClient } from '../http.ts';
+import type { Progress } from '../progress.ts';
+import type { Result } from '../result.ts';
+import { probeTls } from '../tlsProbe.ts';
+import { resolveTrust, type TrustOptions } from '../trust.ts';
+import type { Target } from '../url.ts';
+import { type ChatMessage, firstTurn, secondTurn, sizeLabel } from './conversation.ts';
+import { type Measurement, measure } from './measure.ts';
+import { type Diagnosis, diagnose, type SizeSummary, summarise } from './summary.ts';
+
+export interface BenchInput {
+  readonly target: Target;
+  readonly trust: TrustOptions;
+  readonly credentials: Credentials;
+  readonly model: string;
+  readonly sizes: readonly number[];
+  readonly repeat: number;
+  readonly maxTokens: number;
+  readonly timeoutMs: number;
+  readonly now: Date;
+}
+
+export interface BenchHooks {
+  readonly progress?: Progress;
+  readonly onMeasurement?: (measurement: Measurement) => void;
+}
+
+export type BenchRun =
+  | { readonly kind: 'usage'; readonly message: string }
+  | { readonly kind: 'untrusted'; readonly tls: Result }
+  | {
+      readonly kind: 'ran';
+      readonly tls: Result | null;
+      readonly measurements: readonly Measurement[];
+      readonly summaries: readonly SizeSummary[];
+      readonly diagnoses: readonly Diagnosis[];
+      readonly exitCode: number;
+    };
+
+export async function runBench(input: BenchInput, hooks: BenchHooks = {}): Promise<BenchRun> {
+  const auth = authHeader(input.credentials);
+  if (auth === null)
+    return {
+      kind: 'usage',
+      message: 'bench needs credentials: --key (or SLM_COPILOT_API_KEY), or --user and --password',
+    };
+  const trust = await resolveTrust(input.target, input.trust);
+  if (!trust.ok && trust.usage === true) return { kind: 'usage', message: trust.problem.reason };
+  let tls: Result | null = null;
+  if (input.target.secure) {
+    const probe = trust.ok ? await probeTls(input.target, trust.trust) : null;
+    tls = evaluateTls({ target: input.target, trust, probe, now: input.now });
+    if (tls.status === 'fail') return { kind: 'untrusted', tls };
+  }
+  if (!trust.ok) return { kind: 'untrusted', tls: tls as Result };
+  const client = new HttpClient(input.target, trust.trust);
+  const measurements: Measurement[] = [];
+  const total = input.sizes.length * input.repeat * 2;
+  const send = async (
+    where: { size: number; repetition: number; turn: 1 | 2 },
+    messages: readonly ChatMessage[],
+  ): Promise<Measurement> => {
+    hooks.progress?.update(
+      `${sizeLabel(where.size)} turn ${where.turn}${input.repeat > 1 ? ` (run ${where.repetition}/${input.repeat})` : ''}`,
+      measurements.length,
+      total,
+    );
+    const result = await client.request({
+      path: '/v1/chat/completions',
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json', 'Extra-Usage': '1' },
+      body: JSON.stringify({
+        model: input.model,
+        messages,
+        max_tokens: input.maxTokens,
+        temperature: 0,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+      timeoutMs: input.timeoutMs,
+    });
+    const measurement = measure(where, result);
+    measurements.push(measurement);
+    hooks.onMeasurement?.(measurement);
+    return measurement;
+  };
+  try {
+    for (const size of input.sizes) {
+      for (let repetition = 1; repetition <= input.repeat; repetition++) {
+        const seed = size * 100 + repetition;
+        const first = firstTurn(size, randomBytes(6).toString('hex'), seed);
+        const one = await send({ size, repetition, turn: 1 }, first);
+        if (!one.ok) continue;
+        await send({ size, repetition, turn: 2 }, secondTurn(first, one.answer, seed));
+      }
+    }
+  } finally {
+    client.close();
+    hooks.progress?.clear();
+  }
+  const summaries = summarise(measurements, input.sizes);
+  return {
+    kind: 'ran',
+    tls,
+    measurements,
+    summaries,
+    diagnoses: diagnose(summaries, input.model),
+    exitCode: measurements.every((m) => m.ok) ? 0 : 1,
+  };
+}

@@ -1,0 +1,224 @@
+/** Checks of what the gateway lets through: health, authentication both ways, CORS, the model list. Pure. */
+import { type HttpResult, header } from '../http.ts';
+import { fail, pass, type Result, skip } from '../result.ts';
+import { errorMessage, explainFailure, ON_THE_VM } from './serverErrors.ts';
+
+type Answer = HttpResult | null;
+
+function unreachable(
+  id: string,
+  title: string,
+  what: string,
+  result: Extract<HttpResult, { ok: false }>,
+): Result {
+  return fail(id, title, {
+    reason: `${what} failed: ${result.error}`,
+    ...explainFailure(null, result.error),
+  });
+}
+
+function jsonField(body: string, field: string): unknown {
+  try {
+    return (JSON.parse(body) as Record<string, unknown>)[field];
+  } catch {
+    return undefined;
+  }
+}
+
+export function evaluateHealth(result: HttpResult): Result {
+  const id = 'health';
+  const title = 'Health';
+  if (!result.ok) return unreachable(id, title, 'GET /health', result);
+  const state = jsonField(result.body, 'status');
+  if (result.status === 200 && state === 'ready') return pass(id, title, 'the model is loaded and ready');
+  if (state === 'loading') {
+    return fail(id, title, {
+      reason: 'the model is still loading (GET /health: loading)',
+      cause: 'LocalAI reads the 14 GB model after every start; the first load after boot takes minutes',
+      fix: `wait and re-run; if it stays so for more than 15 minutes, ${ON_THE_VM}`,
+    });
+  }
+  if (state === 'down') {
+    return fail(id, title, {
+      reason: 'the model server is down (GET /health: down)',
+      cause:
+        'LocalAI is not running or not answering on 127.0.0.1:8080 (crashed, out of memory, still starting)',
+      fix: `${ON_THE_VM}; systemctl status local-ai shows its last error`,
+    });
+  }
+  if (result.status === 404) {
+    return fail(id, title, {
+      reason: 'GET /health answered 404',
+      cause: 'this is not an SLM-Copilot gateway (or something in front of it answers)',
+      fix: "check the URL: the report's endpoint",
+    });
+  }
+  return fail(id, title, {
+    reason: `GET /health answered ${result.status}: ${errorMessage(result.body)}`,
+    ...explainFailure(result.status, result.body),
+  });
+}
+
+/** A request that must be refused: no credentials, or a wrong key. */
+export function evaluateRefusal(id: string, title: string, what: string, result: HttpResult): Result {
+  if (!result.ok) return unreachable(id, title, `GET /v1/models with ${what}`, result);
+  if (result.status === 401) {
+    const challenge = header(result.headers, 'www-authenticate');
+    return pass(id, title, `refused with 401${challenge === '' ? '' : ` (${challenge.split(',')[0]})`}`);
+  }
+  if (result.status >= 200 && result.status < 300) {
+    return fail(id, title, {
+      reason: `a request with ${what} was answered ${result.status}: anyone who reaches this address can use the model`,
+      cause:
+        "authentication is not enforced: the gateway's key check is missing, something in front of it adds credentials, or LocalAI's port is exposed directly",
+      fix: "serve the API only through the appliance's nginx, which checks every key (on the VM: slm-copilot configure re-renders it); never open port 8080",
+    });
+  }
+  return fail(id, title, {
+    reason: `a request with ${what} was answered ${result.status}, not 401`,
+    cause: 'something other than the appliance gateway answers, or it is misconfigured',
+    fix: `OpenAI clients expect 401 for a bad key; ${ON_THE_VM}`,
+  });
+}
+
+export function evaluateBearer(key: string | null, result: Answer): Result {
+  const id = 'auth-bearer';
+  const title = 'Bearer key accepted';
+  if (key === null || result === null) {
+    return skip(
+      id,
+      title,
+      'no key given (--key or SLM_COPILOT_API_KEY): Cline sends one, so this must be checked',
+    );
+  }
+  if (!result.ok) return unreachable(id, title, 'GET /v1/models with the key', result);
+  if (result.status === 200) return pass(id, title, 'GET /v1/models with Authorization: Bearer answered 200');
+  if (result.status === 401) {
+    return fail(id, title, {
+      reason: 'the key was refused (401)',
+      cause:
+        "it is not one of ONEAPP_COPILOT_AUTH_KEYS on this VM: a typo, a revoked key, or another VM's key",
+      fix: "copy api_key from the report's [Cline] section (/etc/one-appliance/config on the VM)",
+    });
+  }
+  return fail(id, title, {
+    reason: `GET /v1/models with the key answered ${result.status}: ${errorMessage(result.body)}`,
+    ...explainFailure(result.status, result.body),
+  });
+}
+
+export function evaluateBasic(given: boolean, result: Answer): Result {
+  const id = 'auth-basic';
+  const title = 'Basic auth accepted';
+  if (!given || result === null) return skip(id, title, 'not asked for (--user and --password)', false);
+  if (!result.ok) return unreachable(id, title, 'GET /v1/models with Basic auth', result);
+  if (result.status === 200) return pass(id, title, 'GET /v1/models with Basic auth answered 200');
+  if (result.status === 401) {
+    return fail(id, title, {
+      reason: 'the user name or password was refused (401)',
+      cause: 'they differ from ONEAPP_COPILOT_AUTH_USER / the generated password',
+      fix: "copy user and password from the report's [Basic auth] section",
+    });
+  }
+  return fail(id, title, {
+    reason: `GET /v1/models with Basic auth answered ${result.status}: ${errorMessage(result.body)}`,
+    ...explainFailure(result.status, result.body),
+  });
+}
+
+const listIncludes = (value: string, wanted: string) =>
+  value === '*' || value.split(',').some((item) => item.trim().toLowerCase() === wanted.toLowerCase());
+
+/**
+ * CORS: the preflight (OPTIONS, no credentials) must be answered 2xx with the origin, POST and the headers an
+ * OpenAI client sends allowed; the real answer must carry Access-Control-Allow-Origin too.
+ */
+export function evaluateCors(origin: string, preflight: HttpResult, actual: Answer): Result {
+  const id = 'cors';
+  const title = 'CORS preflight';
+  if (!preflight.ok) return unreachable(id, title, 'OPTIONS /v1/chat/completions', preflight);
+  const allowOrigin = header(preflight.headers, 'access-control-allow-origin');
+  const methods = header(preflight.headers, 'access-control-allow-methods');
+  const headers = header(preflight.headers, 'access-control-allow-headers');
+  const problems: string[] = [];
+  if (preflight.status < 200 || preflight.status > 299)
+    problems.push(`the preflight was answered ${preflight.status}`);
+  if (allowOrigin === '') problems.push('it has no Access-Control-Allow-Origin');
+  else if (allowOrigin !== '*' && allowOrigin !== origin)
+    problems.push(`it allows the origin ${allowOrigin}, not ${origin}`);
+  if (!listIncludes(methods, 'POST')) problems.push('POST is not among Access-Control-Allow-Methods');
+  for (const name of ['authorization', 'content-type']) {
+    if (!listIncludes(headers, name)) problems.push(`${name} is not among Access-Control-Allow-Headers`);
+  }
+  if (actual?.ok && header(actual.headers, 'access-control-allow-origin') === '') {
+    problems.push('the answer to an authenticated GET /v1/models has no Access-Control-Allow-Origin');
+  }
+  const data = {
+    origin,
+    allowOrigin,
+    allowMethods: methods,
+    allowHeaders: headers,
+    status: preflight.status,
+  };
+  if (problems.length === 0) {
+    return pass(
+      id,
+      title,
+      `OPTIONS answered ${preflight.status} allowing ${allowOrigin}, POST, Authorization`,
+      data,
+    );
+  }
+  return fail(
+    id,
+    title,
+    {
+      reason: `browsers at ${origin} cannot call the API: ${problems.join('; ')}`,
+      cause:
+        "the proxy does not answer CORS preflights itself or strips the CORS headers (LocalAI's own CORS runs after its key check, so a preflight without a key fails), or the origin is not in ONEAPP_COPILOT_API_CORS_ORIGINS",
+      fix: "answer OPTIONS before auth and add the Access-Control-Allow-* headers at the edge (the appliance's nginx does, from ONEAPP_COPILOT_API_CORS_ORIGINS); with a restricted origin list re-run with --origin set to one of them",
+    },
+    data,
+  );
+}
+
+export function modelIds(body: string): string[] | null {
+  const data = jsonField(body, 'data');
+  if (!Array.isArray(data)) return null;
+  return data
+    .map((entry) =>
+      typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : undefined,
+    )
+    .filter((value): value is string => typeof value === 'string');
+}
+
+export function evaluateModels(model: string, result: Answer): Result {
+  const id = 'models';
+  const title = 'Model listed';
+  if (result === null) return skip(id, title, 'no credentials given (--key, or --user and --password)');
+  if (!result.ok) return unreachable(id, title, 'GET /v1/models', result);
+  if (result.status !== 200) {
+    return fail(id, title, {
+      reason: `GET /v1/models answered ${result.status}: ${errorMessage(result.body)}`,
+      ...explainFailure(result.status, result.body),
+    });
+  }
+  const ids = modelIds(result.body);
+  if (ids === null) {
+    return fail(id, title, {
+      reason: 'GET /v1/models did not answer an OpenAI model list ({"data":[…]})',
+      cause: 'something other than LocalAI answers behind the gateway',
+      fix: ON_THE_VM,
+    });
+  }
+  if (ids.includes(model)) return pass(id, title, `lists ${model}`, { models: ids });
+  return fail(
+    id,
+    title,
+    {
+      reason: `GET /v1/models does not list ${model} (it lists: ${ids.join(', ') || 'nothing'})`,
+      cause: "LocalAI did not find the model's configuration, or it serves the model under another id",
+      fix: `use a listed id as Cline's Model ID (and --model here); otherwise ${ON_THE_VM}`,
+    },
+    { models: ids },
+  );
+}
