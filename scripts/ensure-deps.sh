@@ -17,6 +17,7 @@ have() {
   case "$1" in
     nginx) command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] ;;
     ca-certificates) [ -s /etc/ssl/certs/ca-certificates.crt ] ;;
+    openssh-client) command -v ssh-keygen >/dev/null 2>&1 ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -37,9 +38,10 @@ fi
 
 # --- Debian packages -----------------------------------------------------------------------------
 # Each needed by make check: nginx/openssl/curl/pebble/certbot for the host tests, shellcheck and
-# yamllint for linting, packer to validate the image template, make for make itself.
+# yamllint for linting, packer to validate the image template, make for make itself, ruby to check the
+# certification spec's syntax, ssh-keygen for the build tests' key, git for the make-lock tests.
 missing=()
-for pkg in make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot; do
+for pkg in make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git; do
   have "$pkg" || missing+=("$pkg")
 done
 
