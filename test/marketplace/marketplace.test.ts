@@ -336,7 +336,7 @@ describe('the certification harness files', () => {
     assert.deepEqual(readdirSync(join(MARKETPLACE, 'tests')).sort(), [...HARNESS_SPECS].sort());
   });
 
-  it('the spec checks bootstrap, the services, the report, 401 without a key and a chat with one', (t) => {
+  it('the spec checks bootstrap, the services, the report, 401 without a key and a chat with one', () => {
     const spec = readFileSync(join(MARKETPLACE, 'tests', HARNESS_SPECS[0]), 'utf8');
     assert.match(spec, /require_relative '\.\.\/\.\.\/\.\.\/lib\/community\/app_handler'/);
     assert.match(spec, /include_context\('vm_handler'\)/);
