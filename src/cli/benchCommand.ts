@@ -8,6 +8,7 @@ import {
   guarded,
   positiveNumber,
   targetOf,
+  trustFrom,
   UsageError,
   withConnectionOptions,
 } from '../client/commandOptions.ts';
@@ -81,11 +82,7 @@ export function registerBenchCommand(
         const run = await runBench(
           {
             target,
-            trust: {
-              ...(options.ca === undefined ? {} : { ca: options.ca }),
-              ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
-              ...(options.insecure ? { insecure: true } : {}),
-            },
+            trust: trustFrom(options),
             credentials: credentialsFrom(options, env),
             model: options.model,
             sizes,

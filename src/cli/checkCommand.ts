@@ -7,6 +7,7 @@ import {
   guarded,
   positiveNumber,
   targetOf,
+  trustFrom,
   withConnectionOptions,
 } from '../client/commandOptions.ts';
 import { credentialsFrom } from '../client/credentials.ts';
@@ -59,11 +60,7 @@ export function registerCheckCommand(
         const run = await runCheck(
           {
             target,
-            trust: {
-              ...(options.ca === undefined ? {} : { ca: options.ca }),
-              ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
-              ...(options.insecure ? { insecure: true } : {}),
-            },
+            trust: trustFrom(options),
             credentials: credentialsFrom(options, env),
             model: options.model,
             origin: options.origin,

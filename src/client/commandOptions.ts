@@ -54,3 +54,16 @@ export async function guarded(
     setExitCode(2);
   }
 }
+
+/** How the server's certificate is to be trusted, from --ca, --fingerprint and --insecure. */
+export function trustFrom(options: ConnectionOptions): {
+  ca?: string;
+  fingerprint?: string;
+  insecure?: true;
+} {
+  return {
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
+    ...(options.insecure ? { insecure: true } : {}),
+  };
+}
