@@ -10,6 +10,7 @@ import {
   targetOf,
   trustFrom,
   UsageError,
+  warnInsecure,
   withConnectionOptions,
 } from '../client/commandOptions.ts';
 import { credentialsFrom } from '../client/credentials.ts';
@@ -73,12 +74,7 @@ export function registerBenchCommand(
             `${err('red', err('bold', `WARNING: ${target.origin} is plain HTTP:`))} the key and the prompts cross the network unencrypted.\n`,
           );
         }
-        if (options.insecure) {
-          const err = styler({ stream: process.stderr, env });
-          process.stderr.write(
-            `${err('red', err('bold', 'WARNING: --insecure: the certificate is NOT verified.'))}\n`,
-          );
-        }
+        if (options.insecure) warnInsecure(target.host, env);
         const run = await runBench(
           {
             target,

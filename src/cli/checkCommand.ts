@@ -8,6 +8,7 @@ import {
   positiveNumber,
   targetOf,
   trustFrom,
+  warnInsecure,
   withConnectionOptions,
 } from '../client/commandOptions.ts';
 import { credentialsFrom } from '../client/credentials.ts';
@@ -49,12 +50,7 @@ export function registerCheckCommand(
         const timeoutMs = positiveNumber(options.timeout, '--timeout') * 1000;
         const out = { stream: process.stdout, env };
         const paint = styler(out);
-        const err = styler({ stream: process.stderr, env });
-        if (options.insecure) {
-          process.stderr.write(
-            `${err('red', err('bold', 'WARNING: --insecure: the certificate is NOT verified.'))} Anyone between you and ${target.host} could read the key; this run can only report "not fully verified".\n`,
-          );
-        }
+        if (options.insecure) warnInsecure(target.host, env);
         if (!options.json)
           process.stdout.write(`slm-copilot check ${target.origin} (model ${options.model})\n`);
         const run = await runCheck(

@@ -1,5 +1,6 @@
 /** Options the client commands share: the URL, trust and credentials, and their parsing. Thin. */
 import type { Command } from 'commander';
+import { styler } from '../cli/terminal.ts';
 import { KEY_ENV, PASSWORD_ENV } from './credentials.ts';
 import { parseTarget, type Target } from './url.ts';
 
@@ -66,4 +67,12 @@ export function trustFrom(options: ConnectionOptions): {
     ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
     ...(options.insecure ? { insecure: true } : {}),
   };
+}
+
+/** The loud stderr line --insecure always gets. */
+export function warnInsecure(host: string, env: NodeJS.ProcessEnv): void {
+  const err = styler({ stream: process.stderr, env });
+  process.stderr.write(
+    `${err('red', err('bold', 'WARNING: --insecure: the certificate is NOT verified.'))} Anyone between you and ${host} could read the key; this run can only report "not fully verified".\n`,
+  );
 }
