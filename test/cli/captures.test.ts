@@ -119,6 +119,6 @@ describe('captures of the built bundle (unchanged by the restructure)', () => {
     record();
     step('renew', 'renew', [`ONEAPP_COPILOT_AUTH_KEYS='bob:${KEY_B}'`]);
     record();
-    assertGolden(golden('services.log'), `${steps.join('\n')}\n`);
+    assertGolden(golden('services-log.txt'), `${steps.join('\n')}\n`);
   });
 });
