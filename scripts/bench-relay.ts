@@ -200,7 +200,7 @@ function listening(child: ChildProcess): Promise<Child> {
 }
 
 async function serveRelay(config: string): Promise<void> {
-  const { runRelayFromConfigFile } = await import('../src/relay/main.ts');
+  const { runRelayFromConfigFile } = await import('../src/appliance/relay/main.ts');
   const relay = await runRelayFromConfigFile(config);
   process.stdout.write(`PORT ${relay.port}\n`);
 }

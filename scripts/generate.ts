@@ -1,6 +1,6 @@
 // Regenerates every file section derived from the settings declarations. Tests fail while one is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { GENERATED_FILES } from '../src/docs/generated.ts';
+import { GENERATED_FILES } from '../src/build/docs/generated.ts';
 
 const root = new URL('../', import.meta.url);
 for (const target of GENERATED_FILES) {

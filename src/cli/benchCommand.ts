@@ -3,6 +3,11 @@ import type { Command } from 'commander';
 import { benchJson, benchTable, diagnosisLines, failureLines } from '../client/bench/benchOutput.ts';
 import { parseSize } from '../client/bench/conversation.ts';
 import { runBench } from '../client/bench/runBench.ts';
+import { credentialsFrom } from '../client/net/credentials.ts';
+import { progressLine } from '../client/output/progress.ts';
+import { resultLines } from '../client/output/render.ts';
+import { MODEL } from '../core/facts/model.ts';
+import { VERSION } from '../core/facts/version.ts';
 import {
   type ConnectionOptions,
   guarded,
@@ -12,12 +17,7 @@ import {
   UsageError,
   warnInsecure,
   withConnectionOptions,
-} from '../client/commandOptions.ts';
-import { credentialsFrom } from '../client/credentials.ts';
-import { progressLine } from '../client/progress.ts';
-import { resultLines } from '../client/render.ts';
-import { MODEL } from '../plan/model.ts';
-import { VERSION } from '../version.ts';
+} from './commandOptions.ts';
 import { styler } from './terminal.ts';
 
 interface BenchOptions extends ConnectionOptions {

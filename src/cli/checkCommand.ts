@@ -2,6 +2,11 @@
 import type { Command } from 'commander';
 import { checkJson, summaryLine } from '../client/check/checkOutput.ts';
 import { CHECKS, EXIT, runCheck } from '../client/check/runCheck.ts';
+import { credentialsFrom } from '../client/net/credentials.ts';
+import { progressLine } from '../client/output/progress.ts';
+import { resultLines } from '../client/output/render.ts';
+import { MODEL } from '../core/facts/model.ts';
+import { VERSION } from '../core/facts/version.ts';
 import {
   type ConnectionOptions,
   guarded,
@@ -10,12 +15,7 @@ import {
   trustFrom,
   warnInsecure,
   withConnectionOptions,
-} from '../client/commandOptions.ts';
-import { credentialsFrom } from '../client/credentials.ts';
-import { progressLine } from '../client/progress.ts';
-import { resultLines } from '../client/render.ts';
-import { MODEL } from '../plan/model.ts';
-import { VERSION } from '../version.ts';
+} from './commandOptions.ts';
 import { styler } from './terminal.ts';
 
 const ID_WIDTH = Math.max(...CHECKS.map(([id]) => id.length));

@@ -2,9 +2,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { runCline } from '../client/cline/runCline.ts';
-import { guarded, targetOf, UsageError } from '../client/commandOptions.ts';
-import { credentialsFrom, KEY_ENV } from '../client/credentials.ts';
-import { MODEL } from '../plan/model.ts';
+import { credentialsFrom, KEY_ENV } from '../client/net/credentials.ts';
+import { MODEL } from '../core/facts/model.ts';
+import { guarded, targetOf, UsageError } from './commandOptions.ts';
 import { styler } from './terminal.ts';
 
 interface ClineOptions {

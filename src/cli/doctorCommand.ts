@@ -1,11 +1,11 @@
 /** `slm-copilot doctor`: on the VM, what is wrong with this appliance and how to fix it. */
 import { posix } from 'node:path';
 import type { Command } from 'commander';
-import { diagnose } from '../client/doctor/diagnose.ts';
-import { liveSources, observe, recordedSources } from '../client/doctor/observe.ts';
-import { resultLines } from '../client/render.ts';
-import { tally } from '../client/result.ts';
-import { VERSION } from '../version.ts';
+import { diagnose } from '../appliance/doctor/diagnose.ts';
+import { liveSources, observe, recordedSources } from '../appliance/doctor/observe.ts';
+import { resultLines } from '../client/output/render.ts';
+import { VERSION } from '../core/facts/version.ts';
+import { tally } from '../core/lib/result.ts';
 import { styler } from './terminal.ts';
 
 interface DoctorOptions {

@@ -1,11 +1,11 @@
 /** `slm-copilot image preflight|fetch|manifest`: the host-side steps of `make image` (packer/build.sh runs them). */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { fetchImageArtifacts } from '../build/fetchImageArtifacts.ts';
-import { writeImageManifest } from '../build/manifestFile.ts';
-import { evaluatePreflight, formatPreflight } from '../build/preflight.ts';
-import { gatherFacts } from '../build/preflightFacts.ts';
-import { VERSION } from '../version.ts';
+import { fetchImageArtifacts } from '../artifacts/image/fetchImageArtifacts.ts';
+import { evaluatePreflight, formatPreflight } from '../artifacts/image/preflight.ts';
+import { gatherFacts } from '../artifacts/image/preflightFacts.ts';
+import { writeImageManifest } from '../build/image/manifestFile.ts';
+import { VERSION } from '../core/facts/version.ts';
 
 type Exit = (code: number) => void;
 

@@ -1,6 +1,6 @@
 /** `slm-copilot lock`: refresh artifacts.lock.json from the publishers' own checksum sources (`make lock`). */
 import type { Command } from 'commander';
-import { runLockCommand } from '../lock/command.ts';
+import { runLockCommand } from '../artifacts/refresh/command.ts';
 
 type Exit = (code: number) => void;
 

@@ -1,6 +1,6 @@
 /** The `slm-copilot` command: argument parsing only; each command lives in its own module. */
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../core/facts/version.ts';
 import { registerBenchCommand } from './benchCommand.ts';
 import { registerCheckCommand } from './checkCommand.ts';
 import { registerClineCommand } from './clineCommand.ts';

@@ -2,10 +2,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseManifest } from '../build/manifest.ts';
-import { APPLIANCE_INFO } from '../marketplace/appliance.ts';
-import { renderHarnessMetadata, renderHarnessTests } from '../marketplace/harness.ts';
-import { marketplaceFileName, renderMarketplaceYaml } from '../marketplace/marketplaceYaml.ts';
+import { parseManifest } from '../build/image/manifest.ts';
+import { APPLIANCE_INFO } from '../build/marketplace/appliance.ts';
+import { renderHarnessMetadata, renderHarnessTests } from '../build/marketplace/harness.ts';
+import { marketplaceFileName, renderMarketplaceYaml } from '../build/marketplace/marketplaceYaml.ts';
 
 type Exit = (code: number) => void;
 

@@ -1,13 +1,13 @@
 /** `slm-copilot plan`: what the appliance would configure on this host, for this context. */
 import { readFileSync } from 'node:fs';
-import { readHostFacts } from '../host/reader.ts';
-import { computePlan, type Plan, type PlanResult } from '../plan/plan.ts';
-import { resolveSecrets } from '../plan/secrets.ts';
-import { formatBytes } from '../plan/sizing.ts';
-import { parseContextFile } from '../settings/contextFile.ts';
-import { loadSettings, mergeSources } from '../settings/load.ts';
-import type { SettingsProblem } from '../settings/types.ts';
-import { VERSION } from '../version.ts';
+import { readHostFacts } from '../appliance/host/reader.ts';
+import { VERSION } from '../core/facts/version.ts';
+import { computePlan, type Plan, type PlanResult } from '../core/plan/plan.ts';
+import { parseContextFile } from '../core/settings/contextFile.ts';
+import { loadSettings, mergeSources } from '../core/settings/load.ts';
+import { resolveSecrets } from '../core/settings/secrets.ts';
+import type { SettingsProblem } from '../core/settings/types.ts';
+import { formatBytes } from '../core/sizing/sizing.ts';
 import { type Output, styler } from './terminal.ts';
 
 export interface PlanOptions {

@@ -1,6 +1,6 @@
 /** `slm-copilot sandbox`: argument checking for the sandbox, which does the work. */
 import type { Command } from 'commander';
-import { runSandbox, SandboxInputError } from '../sandbox/sandbox.ts';
+import { runSandbox, SandboxInputError } from '../build/sandbox/sandbox.ts';
 import { EXIT_INVALID_INPUT } from './planCommand.ts';
 
 interface RawOptions {

@@ -1,12 +1,12 @@
 /** The one-apps stages and the services' entry points: configure, bootstrap, renew, relay. */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { runRelayFromConfigFile } from '../relay/main.ts';
-import { bootstrap } from '../stages/bootstrap.ts';
-import { configure } from '../stages/configure.ts';
-import { type StageOptions, stageEnvironment, stageLogger } from '../stages/environment.ts';
-import { install } from '../stages/install.ts';
-import { renew } from '../stages/renew.ts';
+import { runRelayFromConfigFile } from '../appliance/relay/main.ts';
+import { bootstrap } from '../appliance/stages/bootstrap.ts';
+import { configure } from '../appliance/stages/configure.ts';
+import { type StageOptions, stageEnvironment, stageLogger } from '../appliance/stages/environment.ts';
+import { install } from '../appliance/stages/install.ts';
+import { renew } from '../appliance/stages/renew.ts';
 
 type Exit = (code: number) => void;
 

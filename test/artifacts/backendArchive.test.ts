@@ -26,8 +26,8 @@ import {
   LLAMA_CPP_BACKEND,
   verifyBackendLayout,
   writeBackendMetadata,
-} from '../../src/artifacts/backendArchive.ts';
-import { extractDockerArchive, inspectDockerArchive } from '../../src/artifacts/dockerArchive.ts';
+} from '../../src/artifacts/archives/backendArchive.ts';
+import { extractDockerArchive, inspectDockerArchive } from '../../src/artifacts/archives/dockerArchive.ts';
 import { BACKEND_LAYERS, BACKEND_TAG, buildDockerArchive } from './dockerArchiveFixture.ts';
 
 let work: string;

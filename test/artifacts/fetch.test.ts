@@ -3,10 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { ArtifactError } from '../../src/artifacts/errors.ts';
-import { type FetchOptions, fetchArtifact, fetchArtifacts } from '../../src/artifacts/fetchArtifact.ts';
-import type { ArtifactEntry } from '../../src/artifacts/lock.ts';
-import type { Progress } from '../../src/artifacts/progress.ts';
+import { ArtifactError } from '../../src/artifacts/download/errors.ts';
+import {
+  type FetchOptions,
+  fetchArtifact,
+  fetchArtifacts,
+} from '../../src/artifacts/download/fetchArtifact.ts';
+import type { Progress } from '../../src/artifacts/download/progress.ts';
+import type { ArtifactEntry } from '../../src/artifacts/lock/lock.ts';
 import { bytes, cleanEnv, type Loopback, pinnedEntry, serveFiles, sha256, startProxy } from './loopback.ts';
 
 const CONTENT = bytes(300_000, 7);

@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ARTIFACTS, applianceLockProblems } from '../../src/artifacts/appliance.ts';
+import { ARTIFACTS, applianceLockProblems } from '../../src/artifacts/lock/appliance.ts';
 import {
   type ArtifactEntry,
   type ArtifactLock,
   findArtifact,
   LOCK_FILE_NAME,
   serializeLock,
-} from '../../src/artifacts/lock.ts';
-import { readLockFile } from '../../src/artifacts/lockFile.ts';
-import { parseLock, validateLock } from '../../src/artifacts/validateLock.ts';
-import { LOCALAI_VERSION, MODEL } from '../../src/plan/model.ts';
+} from '../../src/artifacts/lock/lock.ts';
+import { readLockFile } from '../../src/artifacts/lock/lockFile.ts';
+import { parseLock, validateLock } from '../../src/artifacts/lock/validateLock.ts';
+import { LOCALAI_VERSION, MODEL } from '../../src/core/facts/model.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SHA = 'a'.repeat(64);

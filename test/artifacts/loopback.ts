@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ArtifactEntry } from '../../src/artifacts/lock.ts';
+import type { ArtifactEntry } from '../../src/artifacts/lock/lock.ts';
 
 export interface RecordedRequest {
   readonly method: string;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LOCK_FILE_NAME } from '../../src/artifacts/lock.ts';
-import { readLockFile } from '../../src/artifacts/lockFile.ts';
-import { mirrorUrl, planDownloads } from '../../src/artifacts/plan.ts';
-import { formatBytes, formatProgress } from '../../src/artifacts/progress.ts';
+import { mirrorUrl, planDownloads } from '../../src/artifacts/download/plan.ts';
+import { formatBytes, formatProgress } from '../../src/artifacts/download/progress.ts';
+import { LOCK_FILE_NAME } from '../../src/artifacts/lock/lock.ts';
+import { readLockFile } from '../../src/artifacts/lock/lockFile.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const read = readLockFile(join(ROOT, LOCK_FILE_NAME));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { ArtifactEntry, ArtifactLock } from '../../src/artifacts/lock.ts';
+import type { ArtifactEntry, ArtifactLock } from '../../src/artifacts/lock/lock.ts';
 import {
   diffLocks,
   parseHuggingFaceCommit,
@@ -11,7 +11,7 @@ import {
   parseSha256Sums,
   resolvePin,
   sha512Integrity,
-} from '../../src/artifacts/publisherPins.ts';
+} from '../../src/artifacts/publishers/publisherPins.ts';
 import { bytes, sha256 } from './loopback.ts';
 
 const FILE = bytes(4096, 3);

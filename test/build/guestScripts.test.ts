@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { VERSION } from '../../src/version.ts';
+import { VERSION } from '../../src/core/facts/version.ts';
 import { type Loopback, serveFiles } from '../artifacts/loopback.ts';
 import { makeArtifacts, testLock } from '../helpers/artifacts.ts';
 import { BUNDLE, requireBundle } from '../helpers/bundle.ts';

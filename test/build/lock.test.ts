@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ArtifactEntry, ArtifactLock } from '../../src/artifacts/lock.ts';
-import { serializeLock } from '../../src/artifacts/lock.ts';
-import { validateLock } from '../../src/artifacts/validateLock.ts';
-import { runLockCommand } from '../../src/lock/command.ts';
-import type { Archiver } from '../../src/lock/files.ts';
+import type { ArtifactEntry, ArtifactLock } from '../../src/artifacts/lock/lock.ts';
+import { serializeLock } from '../../src/artifacts/lock/lock.ts';
+import { validateLock } from '../../src/artifacts/lock/validateLock.ts';
+import { runLockCommand } from '../../src/artifacts/refresh/command.ts';
+import type { Archiver } from '../../src/artifacts/refresh/files.ts';
 import {
   type FakePublishers,
   gitArchive,

@@ -1,15 +1,15 @@
 /** The lock's GitHub source kinds (context package, one-apps framework) and the pure helpers of `make lock`. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ArtifactEntry } from '../../src/artifacts/lock.ts';
-import { serializeLock } from '../../src/artifacts/lock.ts';
+import type { ArtifactEntry } from '../../src/artifacts/lock/lock.ts';
+import { serializeLock } from '../../src/artifacts/lock/lock.ts';
+import { validateLock } from '../../src/artifacts/lock/validateLock.ts';
 import {
   parseGitHubCommit,
   parseGitHubReleaseAsset,
   parseTarCommitId,
   resolvePin,
-} from '../../src/artifacts/publisherPins.ts';
-import { validateLock } from '../../src/artifacts/validateLock.ts';
+} from '../../src/artifacts/publishers/publisherPins.ts';
 import {
   bearerTokenUrl,
   disagreement,
@@ -17,7 +17,7 @@ import {
   parseBearerChallenge,
   pinnedNote,
   ubuntuDatedUrls,
-} from '../../src/lock/publishers.ts';
+} from '../../src/artifacts/publishers/publishers.ts';
 import { gitArchive } from './fakePublishers.ts';
 
 const SHA = 'a'.repeat(64);

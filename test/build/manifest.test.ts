@@ -13,8 +13,8 @@ import {
   parseQemuImgInfo,
   renderManifest,
   validateManifest,
-} from '../../src/build/manifest.ts';
-import { writeImageManifest } from '../../src/build/manifestFile.ts';
+} from '../../src/build/image/manifest.ts';
+import { writeImageManifest } from '../../src/build/image/manifestFile.ts';
 
 const MANIFEST: ImageManifest = {
   name: 'SLM-Copilot',

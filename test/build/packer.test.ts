@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { compareVersions, parsePackerVersion } from '../../src/build/preflight.ts';
+import { compareVersions, parsePackerVersion } from '../../src/artifacts/image/preflight.ts';
 import { requireBundle } from '../helpers/bundle.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -13,7 +13,7 @@ import {
   formatPreflight,
   type PreflightFacts,
   parsePackerVersion,
-} from '../../src/build/preflight.ts';
+} from '../../src/artifacts/image/preflight.ts';
 import { BUNDLE, requireBundle } from '../helpers/bundle.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,11 +3,11 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { explainFailure } from '../../src/client/check/serverErrors.ts';
 import { contextWindowFrom, trustLines } from '../../src/client/cline/clineSettings.ts';
-import { normaliseFingerprint } from '../../src/client/fingerprint.ts';
-import { progressLine, progressText } from '../../src/client/progress.ts';
-import type { CertificateFacts } from '../../src/client/tlsProbe.ts';
-import { matchPinned } from '../../src/client/trust.ts';
-import { parseTarget } from '../../src/client/url.ts';
+import type { CertificateFacts } from '../../src/client/net/tlsProbe.ts';
+import { matchPinned } from '../../src/client/net/trust.ts';
+import { parseTarget } from '../../src/client/net/url.ts';
+import { progressLine, progressText } from '../../src/client/output/progress.ts';
+import { normaliseFingerprint } from '../../src/core/lib/fingerprint.ts';
 
 const FP = 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89';
 

@@ -6,7 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MODEL } from '../../src/plan/model.ts';
+import { MODEL } from '../../src/core/facts/model.ts';
 import { FIXTURE_HOSTS } from '../helpers/hosts.ts';
 import { newRoot, runStage } from '../helpers/stages.ts';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cpuVariantFromLog } from '../../src/client/doctor/cpuVariant.ts';
-import { parseProcNetTcp } from '../../src/client/doctor/procNet.ts';
-import { parseReport } from '../../src/client/doctor/reportFindings.ts';
-import { lastError } from '../../src/client/doctor/systemdShow.ts';
+import { cpuVariantFromLog } from '../../src/appliance/doctor/cpuVariant.ts';
+import { parseProcNetTcp } from '../../src/appliance/doctor/procNet.ts';
+import { parseReport } from '../../src/appliance/doctor/reportFindings.ts';
+import { lastError } from '../../src/appliance/doctor/systemdShow.ts';
 
 describe('doctor parsers', () => {
   it('reads listening sockets from /proc/net/tcp and tcp6', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clientDecodeRate, summariseStream } from '../../src/client/chatStream.ts';
 import { streamVerdict } from '../../src/client/check/streamingCheck.ts';
-import type { TimedChunk } from '../../src/client/http.ts';
-import { bursts, parseSse } from '../../src/client/sse.ts';
+import { clientDecodeRate, summariseStream } from '../../src/client/net/chatStream.ts';
+import type { TimedChunk } from '../../src/client/net/http.ts';
+import { bursts, parseSse } from '../../src/client/net/sse.ts';
 
 const event = (data: object | string) =>
   `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;

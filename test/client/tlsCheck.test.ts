@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateTls, type TlsInput } from '../../src/client/check/tlsCheck.ts';
-import type { CertificateFacts } from '../../src/client/tlsProbe.ts';
-import { parseTarget } from '../../src/client/url.ts';
+import type { CertificateFacts } from '../../src/client/net/tlsProbe.ts';
+import { parseTarget } from '../../src/client/net/url.ts';
 
 const now = new Date('2027-01-01T00:00:00Z');
 const target = (() => {

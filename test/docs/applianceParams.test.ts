@@ -13,11 +13,11 @@ import {
   renderApplianceScript,
   VERSION_BEGIN,
   VERSION_END,
-} from '../../src/docs/applianceParams.ts';
-import { GENERATED_FILES } from '../../src/docs/generated.ts';
-import { DECLARATION_LIST } from '../../src/settings/declarations.ts';
-import type { Declaration } from '../../src/settings/types.ts';
-import { VERSION } from '../../src/version.ts';
+} from '../../src/build/docs/applianceParams.ts';
+import { GENERATED_FILES } from '../../src/build/docs/generated.ts';
+import { VERSION } from '../../src/core/facts/version.ts';
+import { DECLARATION_LIST } from '../../src/core/settings/declarations.ts';
+import type { Declaration } from '../../src/core/settings/types.ts';
 
 /** Sources the bash text and prints every element of the named array, NUL-terminated. */
 function bashArray(script: string, name: string): string[] {

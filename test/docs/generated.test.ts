@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { GENERATED_FILES } from '../../src/docs/generated.ts';
-import { settingsTable, withGeneratedSection } from '../../src/docs/settingsTable.ts';
-import { DECLARATION_LIST } from '../../src/settings/declarations.ts';
+import { GENERATED_FILES } from '../../src/build/docs/generated.ts';
+import { settingsTable, withGeneratedSection } from '../../src/build/docs/settingsTable.ts';
+import { DECLARATION_LIST } from '../../src/core/settings/declarations.ts';
 
 const root = new URL('../../', import.meta.url);
 

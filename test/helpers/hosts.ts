@@ -1,7 +1,7 @@
 /** Host facts from the fixture directories under test/fixtures/hosts, with a fixed disk and network. */
 import { fileURLToPath } from 'node:url';
-import { readHostFacts, type SystemProbe } from '../../src/host/reader.ts';
-import type { HostFacts } from '../../src/host/types.ts';
+import { readHostFacts, type SystemProbe } from '../../src/appliance/host/reader.ts';
+import type { HostFacts } from '../../src/core/host/types.ts';
 
 export const FIXTURE_HOSTS = fileURLToPath(new URL('../fixtures/hosts/', import.meta.url));
 

@@ -1,7 +1,7 @@
 /** Valid settings for plan and render tests, built through the real loader. */
 
-import type { Settings } from '../../src/settings/declarations.ts';
-import { loadSettings } from '../../src/settings/load.ts';
+import type { Settings } from '../../src/core/settings/declarations.ts';
+import { loadSettings } from '../../src/core/settings/load.ts';
 
 export function settingsFrom(values: Record<string, string> = {}): Settings {
   const result = loadSettings(new Map(Object.entries(values)), { now: new Date() });

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APPLIANCE_USERS, ensureUsers } from '../../src/stages/users.ts';
+import { APPLIANCE_USERS, ensureUsers } from '../../src/appliance/stages/users.ts';
 import { BUNDLE } from './bundle.ts';
 import { FIXTURE_HOSTS } from './hosts.ts';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCpuinfo } from '../../src/host/cpuinfo.ts';
-import { parseMeminfo } from '../../src/host/meminfo.ts';
-import { liveSystem, readHostFacts } from '../../src/host/reader.ts';
+import { liveSystem, readHostFacts } from '../../src/appliance/host/reader.ts';
+import { parseCpuinfo } from '../../src/core/host/cpuinfo.ts';
+import { parseMeminfo } from '../../src/core/host/meminfo.ts';
 import { fixedSystem, fixtureHost } from '../helpers/hosts.ts';
 
 describe('host facts from fixtures', () => {

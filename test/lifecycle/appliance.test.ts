@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DECLARATION_LIST } from '../../src/settings/declarations.ts';
-import { VERSION } from '../../src/version.ts';
+import { VERSION } from '../../src/core/facts/version.ts';
+import { DECLARATION_LIST } from '../../src/core/settings/declarations.ts';
 import {
   APPLIANCE,
   boot,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { parseIdFile } from '../../src/apply/owners.ts';
+import { parseIdFile } from '../../src/appliance/apply/owners.ts';
 import { requireBundle } from '../helpers/bundle.ts';
 import { newRoot, runStage } from '../helpers/stages.ts';
 

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ownersUnder, parseIdFile } from '../../src/apply/owners.ts';
+import { ownersUnder, parseIdFile } from '../../src/appliance/apply/owners.ts';
 
 describe('owners under a root', () => {
   it('parses passwd and group lines, skipping malformed ones', () => {

@@ -12,15 +12,18 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { type ImageManifest, parseManifest, renderManifest } from '../../src/build/manifest.ts';
-import { HARNESS_API_KEY, MARKETPLACE_UUID } from '../../src/marketplace/appliance.ts';
-import { COMMITTED_MANIFEST, renderCommittedMarketplaceYaml } from '../../src/marketplace/generatedFiles.ts';
-import { HARNESS_SPECS, renderHarnessMetadata } from '../../src/marketplace/harness.ts';
-import { marketplaceAppliance, renderMarketplaceYaml } from '../../src/marketplace/marketplaceYaml.ts';
-import { userInputProblems, userInputSpec } from '../../src/marketplace/userInputs.ts';
-import { parseApiKeys } from '../../src/settings/apiKeys.ts';
-import { DECLARATION_LIST } from '../../src/settings/declarations.ts';
-import type { Declaration } from '../../src/settings/types.ts';
+import { type ImageManifest, parseManifest, renderManifest } from '../../src/build/image/manifest.ts';
+import { HARNESS_API_KEY, MARKETPLACE_UUID } from '../../src/build/marketplace/appliance.ts';
+import {
+  COMMITTED_MANIFEST,
+  renderCommittedMarketplaceYaml,
+} from '../../src/build/marketplace/generatedFiles.ts';
+import { HARNESS_SPECS, renderHarnessMetadata } from '../../src/build/marketplace/harness.ts';
+import { marketplaceAppliance, renderMarketplaceYaml } from '../../src/build/marketplace/marketplaceYaml.ts';
+import { userInputProblems, userInputSpec } from '../../src/build/marketplace/userInputs.ts';
+import { parseApiKeys } from '../../src/core/settings/apiKeys.ts';
+import { DECLARATION_LIST } from '../../src/core/settings/declarations.ts';
+import type { Declaration } from '../../src/core/settings/types.ts';
 import { BUNDLE, requireBundle } from '../helpers/bundle.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computePlan } from '../../src/plan/plan.ts';
-import { computeBufferBytes, fixedBytes, GIB, KV_BYTES_PER_TOKEN } from '../../src/plan/sizing.ts';
-import { planSizing } from '../../src/plan/sizingPlan.ts';
+import { computePlan } from '../../src/core/plan/plan.ts';
+import { computeBufferBytes, fixedBytes, GIB, KV_BYTES_PER_TOKEN } from '../../src/core/sizing/sizing.ts';
+import { planSizing } from '../../src/core/sizing/sizingPlan.ts';
 import { fixtureHost } from '../helpers/hosts.ts';
 import { settingsFrom, TEST_SECRETS } from '../helpers/settings.ts';
 

@@ -3,10 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { RELAY_DEFAULTS, relayOptionsFromFile, resolveRelayConfig } from '../../src/relay/config.ts';
-import { runRelayFromConfigFile } from '../../src/relay/main.ts';
-import { relayConfigFile, renderRelayConfig } from '../../src/render/relayConfig.ts';
-import { RELAY_UNIT_PATH, renderRelayUnit } from '../../src/render/relayUnit.ts';
+import {
+  RELAY_DEFAULTS,
+  relayOptionsFromFile,
+  resolveRelayConfig,
+} from '../../src/appliance/relay/config.ts';
+import { runRelayFromConfigFile } from '../../src/appliance/relay/main.ts';
+import { relayConfigFile, renderRelayConfig } from '../../src/core/render/relayConfig.ts';
+import { RELAY_UNIT_PATH, renderRelayUnit } from '../../src/core/render/relayUnit.ts';
 import { assertGolden } from '../helpers/golden.ts';
 import { settingsFrom } from '../helpers/settings.ts';
 import { startLocalaiStandin } from '../standin/localaiStandin.ts';

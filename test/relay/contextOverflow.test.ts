@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import OpenAI, { APIError } from 'openai';
-import { contextOverflowError, StreamLookahead } from '../../src/relay/contextOverflow.ts';
+import { contextOverflowError, StreamLookahead } from '../../src/appliance/relay/contextOverflow.ts';
 import { CLIENT_KEY, chatBody, MODEL, send, startStack } from './helpers.ts';
 
 const LOCALAI_OVERFLOW = { contextSize: 5, contextOverflowStyle: 'localai' as const };

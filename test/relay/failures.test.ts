@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { streamText } from 'ai';
 import OpenAI, { APIError } from 'openai';
-import { startRelay } from '../../src/relay/server.ts';
+import { startRelay } from '../../src/appliance/relay/server.ts';
 import { CLIENT_KEY, chatBody, MODEL, send, splitKeepAlives, startStack, until } from './helpers.ts';
 
 const RELAY = { graceMs: 1000, keepAliveIntervalMs: 1000 };

@@ -1,7 +1,7 @@
 /** Shared by the relay's integration tests: the LocalAI stand-in with a byte tap, the relay, a timing client. */
 import { type IncomingHttpHeaders, request } from 'node:http';
-import type { RelayOptions } from '../../src/relay/config.ts';
-import { type RunningRelay, startRelay } from '../../src/relay/server.ts';
+import type { RelayOptions } from '../../src/appliance/relay/config.ts';
+import { type RunningRelay, startRelay } from '../../src/appliance/relay/server.ts';
 import { type LocalaiStandin, type StandinOptions, startLocalaiStandin } from '../standin/localaiStandin.ts';
 
 export const MODEL = 'devstral-small-2';

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RelayMetrics } from '../../src/relay/metrics.ts';
-import { escapeHelp, escapeLabelValue, formatValue, Histogram } from '../../src/relay/prometheus.ts';
+import { RelayMetrics } from '../../src/appliance/relay/metrics.ts';
+import {
+  escapeHelp,
+  escapeLabelValue,
+  formatValue,
+  Histogram,
+} from '../../src/appliance/relay/prometheus.ts';
 import { parseExposition } from './exposition.ts';
 
 describe('Prometheus text helpers', () => {

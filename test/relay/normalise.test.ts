@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Json, type Message, normaliseMessages, prepareRequest } from '../../src/relay/normalise.ts';
+import {
+  type Json,
+  type Message,
+  normaliseMessages,
+  prepareRequest,
+} from '../../src/appliance/relay/normalise.ts';
 
 const user = (content: Json): Message => ({ role: 'user', content });
 const assistant = (content: Json): Message => ({ role: 'assistant', content });

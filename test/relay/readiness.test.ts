@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type RunningRelay, startRelay } from '../../src/relay/server.ts';
+import { type RunningRelay, startRelay } from '../../src/appliance/relay/server.ts';
 import { type LocalaiStandin, startLocalaiStandin } from '../standin/localaiStandin.ts';
 import { INTERNAL_KEY, send, until } from './helpers.ts';
 

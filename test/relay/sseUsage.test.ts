@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventFacts, SseUsageFilter } from '../../src/relay/sseUsage.ts';
+import { eventFacts, SseUsageFilter } from '../../src/appliance/relay/sseUsage.ts';
 
 const event = (payload: unknown) =>
   `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`;

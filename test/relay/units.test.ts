@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RELAY_ERRORS, sseErrorEvent, upstreamErrorObject } from '../../src/relay/errors.ts';
-import { clientResponseHeaders, keyNameOf, upstreamRequestHeaders } from '../../src/relay/headers.ts';
-import { CompletionQueue } from '../../src/relay/queue.ts';
+import { RELAY_ERRORS, sseErrorEvent, upstreamErrorObject } from '../../src/appliance/relay/errors.ts';
+import {
+  clientResponseHeaders,
+  keyNameOf,
+  upstreamRequestHeaders,
+} from '../../src/appliance/relay/headers.ts';
+import { CompletionQueue } from '../../src/appliance/relay/queue.ts';
 import {
   healthResponse,
   nextReadiness,
   type ReadinessEvent,
   type ReadinessState,
-} from '../../src/relay/readiness.ts';
-import { routeOf } from '../../src/relay/routes.ts';
+} from '../../src/appliance/relay/readiness.ts';
+import { routeOf } from '../../src/appliance/relay/routes.ts';
 
 describe('readiness transitions', () => {
   const table: [ReadinessState, ReadinessEvent, ReadinessState, boolean][] = [

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { MODEL, REQUEST_BODY_LIMIT_MIB } from '../../src/plan/model.ts';
-import { computePlan, type Plan } from '../../src/plan/plan.ts';
-import { localaiEnvironment } from '../../src/render/localaiEnv.ts';
+import { MODEL, REQUEST_BODY_LIMIT_MIB } from '../../src/core/facts/model.ts';
+import { computePlan, type Plan } from '../../src/core/plan/plan.ts';
+import { localaiEnvironment } from '../../src/core/render/localaiEnv.ts';
 import { assertGolden } from '../helpers/golden.ts';
 import { fixtureHost } from '../helpers/hosts.ts';
 import { settingsFrom, TEST_SECRETS } from '../helpers/settings.ts';

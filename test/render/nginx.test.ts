@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REQUEST_BODY_LIMIT_MIB } from '../../src/plan/model.ts';
-import { computePlan, type Plan } from '../../src/plan/plan.ts';
-import { APPLIANCE_TARGET } from '../../src/plan/target.ts';
-import { renderApiKeyMap } from '../../src/render/nginxAuth.ts';
-import { renderNginxSite, UPSTREAM_KEEPALIVE_SECONDS } from '../../src/render/nginxSite.ts';
-import { verifySha512Crypt } from '../../src/tls/sha512Crypt.ts';
+import { REQUEST_BODY_LIMIT_MIB } from '../../src/core/facts/model.ts';
+import { APPLIANCE_TARGET } from '../../src/core/facts/target.ts';
+import { verifySha512Crypt } from '../../src/core/lib/sha512Crypt.ts';
+import { computePlan, type Plan } from '../../src/core/plan/plan.ts';
+import { renderApiKeyMap } from '../../src/core/render/nginxAuth.ts';
+import { renderNginxSite, UPSTREAM_KEEPALIVE_SECONDS } from '../../src/core/render/nginxSite.ts';
 import { assertGolden } from '../helpers/golden.ts';
 import { fixtureHost } from '../helpers/hosts.ts';
 import { settingsFrom, TEST_SECRETS } from '../helpers/settings.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseContextFile } from '../../src/settings/contextFile.ts';
-import { loadSettings, mergeSources } from '../../src/settings/load.ts';
+import { parseContextFile } from '../../src/core/settings/contextFile.ts';
+import { loadSettings, mergeSources } from '../../src/core/settings/load.ts';
 
 describe('parseContextFile', () => {
   it('reads one-context\'s one_env: export NAME="value" with escapes', () => {

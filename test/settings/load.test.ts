@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DECLARATION_LIST, DECLARATIONS, type SettingKey } from '../../src/settings/declarations.ts';
-import { loadSettings } from '../../src/settings/load.ts';
+import { DECLARATION_LIST, DECLARATIONS, type SettingKey } from '../../src/core/settings/declarations.ts';
+import { loadSettings } from '../../src/core/settings/load.ts';
 import { base64, makeTestPki } from '../helpers/certificates.ts';
 
 /** Parsed at each call: test certificates are made after this module loads. */

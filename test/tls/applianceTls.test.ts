@@ -7,9 +7,9 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, createServer } from 'node:tls';
-import { LAYOUT, type TLS_FILES } from '../../src/plan/layout.ts';
-import { ensureTls, opensslCli, type TlsResult, tlsPaths } from '../../src/tls/applianceTls.ts';
-import { parseSubjectAltName, type SanSet, sanSet } from '../../src/tls/leafPolicy.ts';
+import { ensureTls, opensslCli, type TlsResult, tlsPaths } from '../../src/appliance/tls/applianceTls.ts';
+import { parseSubjectAltName, type SanSet, sanSet } from '../../src/appliance/tls/leafPolicy.ts';
+import { LAYOUT, type TLS_FILES } from '../../src/core/facts/layout.ts';
 import { makeTestPki } from '../helpers/certificates.ts';
 
 const DAY = 86_400_000;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { htpasswdFile, htpasswdLine, resolveHtpasswdSalt } from '../../src/tls/htpasswd.ts';
-import { HTPASSWD_ROUNDS, verifySha512Crypt } from '../../src/tls/sha512Crypt.ts';
+import { HTPASSWD_ROUNDS, verifySha512Crypt } from '../../src/core/lib/sha512Crypt.ts';
+import { htpasswdFile, htpasswdLine, resolveHtpasswdSalt } from '../../src/core/render/htpasswd.ts';
 
 const SALT = 'Qw3rTyUi0pAsDfGh';
 const libcCrypt = (password: string, setting: string) =>

@@ -10,7 +10,7 @@ import {
   normaliseSans,
   parseSubjectAltName,
   sanSet,
-} from '../../src/tls/leafPolicy.ts';
+} from '../../src/appliance/tls/leafPolicy.ts';
 import { makeTestPki } from '../helpers/certificates.ts';
 
 const DAY = 86_400_000;

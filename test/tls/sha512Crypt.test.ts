@@ -7,7 +7,7 @@ import {
   randomSalt,
   sha512Crypt,
   verifySha512Crypt,
-} from '../../src/tls/sha512Crypt.ts';
+} from '../../src/core/lib/sha512Crypt.ts';
 
 /** `openssl passwd -6` (its own SHA-512 crypt, default 5000 rounds); it reads one line, so no newline inside. */
 const opensslPasswd = (password: string, salt: string) =>

@@ -1,6 +1,6 @@
 /** The benchmark as a table for people and one object for scripts. Pure. */
 import { explainFailure } from '../check/serverErrors.ts';
-import type { Paint } from '../render.ts';
+import type { Paint } from '../output/render.ts';
 import type { Measurement } from './measure.ts';
 import type { Diagnosis, SizeSummary } from './summary.ts';
 

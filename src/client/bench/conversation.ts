@@ -3,7 +3,7 @@
  * the answer and a short follow-up appended (turn 2), as an agent's next turn would be. A random session tag
  * opens every first turn, so no earlier run's prompt cache can serve it. Pure.
  */
-import { syntheticCode } from '../syntheticCode.ts';
+import { syntheticCode } from '../prompts/syntheticCode.ts';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';

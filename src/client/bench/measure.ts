@@ -3,10 +3,11 @@
  * from the server's own timings when it gives them (LocalAI with the Extra-Usage header: usage.timing_prompt_processing
  * and timing_token_generation in ms; llama-server: timings.prompt_ms / predicted_ms), else from arrival times. Pure.
  */
-import { clientDecodeRate, summariseStream } from '../chatStream.ts';
+
 import { errorMessage } from '../check/serverErrors.ts';
-import type { HttpResult } from '../http.ts';
-import { parseSse } from '../sse.ts';
+import { clientDecodeRate, summariseStream } from '../net/chatStream.ts';
+import type { HttpResult } from '../net/http.ts';
+import { parseSse } from '../net/sse.ts';
 
 export interface Rates {
   readonly prefillTokensPerSecond: number | null;

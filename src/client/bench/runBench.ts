@@ -3,14 +3,14 @@
  * second turn reuses the prompt cache. Requests go one after another (the model serves one at a time).
  */
 import { randomBytes } from 'node:crypto';
+import type { Result } from '../../core/lib/result.ts';
 import { evaluateTls } from '../check/tlsCheck.ts';
-import { authHeader, type Credentials } from '../credentials.ts';
-import { HttpClient } from '../http.ts';
-import type { Progress } from '../progress.ts';
-import type { Result } from '../result.ts';
-import { probeTls } from '../tlsProbe.ts';
-import { resolveTrust, type TrustOptions } from '../trust.ts';
-import type { Target } from '../url.ts';
+import { authHeader, type Credentials } from '../net/credentials.ts';
+import { HttpClient } from '../net/http.ts';
+import { probeTls } from '../net/tlsProbe.ts';
+import { resolveTrust, type TrustOptions } from '../net/trust.ts';
+import type { Target } from '../net/url.ts';
+import type { Progress } from '../output/progress.ts';
 import { type ChatMessage, firstTurn, secondTurn, sizeLabel } from './conversation.ts';
 import { type Measurement, measure } from './measure.ts';
 import { type Diagnosis, diagnose, type SizeSummary, summarise } from './summary.ts';

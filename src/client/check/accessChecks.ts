@@ -1,6 +1,7 @@
 /** Checks of what the gateway lets through: health, authentication both ways, CORS, the model list. Pure. */
-import { type HttpResult, header } from '../http.ts';
-import { fail, pass, type Result, skip } from '../result.ts';
+
+import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
+import { type HttpResult, header } from '../net/http.ts';
 import { errorMessage, explainFailure, ON_THE_VM } from './serverErrors.ts';
 
 type Answer = HttpResult | null;

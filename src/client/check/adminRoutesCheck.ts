@@ -1,7 +1,8 @@
 /** LocalAI's admin, UI and other routes must not answer through the gateway. Pure. */
-import type { HttpResult } from '../http.ts';
-import type { LocalaiRoute } from '../localaiRoutes.ts';
-import { fail, pass, type Result, skip } from '../result.ts';
+
+import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
+import type { HttpResult } from '../net/http.ts';
+import type { LocalaiRoute } from './localaiRoutes.ts';
 
 export interface RouteProbe {
   readonly route: LocalaiRoute;

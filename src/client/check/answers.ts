@@ -1,8 +1,9 @@
 /** What the checks that make the model answer share: how a failed request or stream reads. Pure. */
-import { type StreamSummary, summariseStream } from '../chatStream.ts';
-import { type HttpResult, header } from '../http.ts';
-import type { Problem } from '../result.ts';
-import { parseSse } from '../sse.ts';
+
+import type { Problem } from '../../core/lib/result.ts';
+import { type StreamSummary, summariseStream } from '../net/chatStream.ts';
+import { type HttpResult, header } from '../net/http.ts';
+import { parseSse } from '../net/sse.ts';
 import { errorMessage, explainFailure } from './serverErrors.ts';
 
 export type Answer = HttpResult | null;

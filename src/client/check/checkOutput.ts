@@ -1,6 +1,7 @@
 /** How a check run is shown: a summary line for people, one object for CI. Pure. */
-import type { Paint } from '../render.ts';
-import { type Result, tally } from '../result.ts';
+
+import { type Result, tally } from '../../core/lib/result.ts';
+import type { Paint } from '../output/render.ts';
 import { EXIT } from './runCheck.ts';
 
 export function summaryLine(results: readonly Result[], exitCode: number, paint: Paint): string {

@@ -2,10 +2,11 @@
  * Requests shaped like Cline 4.x (long agent system prompt, native tools: must end with valid tool calls or text)
  * and Cline 3.x (tools as XML in the prompt, user content as text parts: must stream text). Pure.
  */
-import type { StreamSummary } from '../chatStream.ts';
-import { CLINE_TOOL_NAMES } from '../clinePrompts.ts';
-import type { HttpResult } from '../http.ts';
-import { fail, type Problem, pass, type Result, skip } from '../result.ts';
+
+import { fail, type Problem, pass, type Result, skip } from '../../core/lib/result.ts';
+import type { StreamSummary } from '../net/chatStream.ts';
+import type { HttpResult } from '../net/http.ts';
+import { CLINE_TOOL_NAMES } from '../prompts/clinePrompts.ts';
 import { type Answer, NO_CREDENTIALS, quote, seconds, streamOf, streamProblem } from './answers.ts';
 
 function clineData(result: HttpResult, summary: StreamSummary) {

@@ -1,5 +1,5 @@
 /** A plain (not streamed) completion must answer with message text. Pure. */
-import { fail, pass, type Result, skip } from '../result.ts';
+import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
 import { type Answer, NO_CREDENTIALS, quote, requestProblem, seconds } from './answers.ts';
 
 export function evaluateCompletion(result: Answer): Result {

@@ -1,7 +1,7 @@
 /** What one `slm-copilot check` run knows before it sends anything. */
-import type { Credentials } from '../credentials.ts';
-import type { Trust } from '../http.ts';
-import type { Target } from '../url.ts';
+import type { Credentials } from '../net/credentials.ts';
+import type { Trust } from '../net/http.ts';
+import type { Target } from '../net/url.ts';
 
 export interface CheckContext {
   readonly target: Target;

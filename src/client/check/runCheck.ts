@@ -3,15 +3,15 @@
  * what the server answered and a pure evaluator turns it into a result. After a TLS failure nothing else is sent:
  * keys do not go to a server that is not verified.
  */
-import { cline3Request, cline4Request } from '../clinePrompts.ts';
-import { authHeader, basicHeader, bearerHeader, type Credentials } from '../credentials.ts';
-import { HttpClient, type HttpResult } from '../http.ts';
-import { LOCALAI_ADMIN_ROUTES } from '../localaiRoutes.ts';
-import type { Progress } from '../progress.ts';
-import { type Result, skip, tally } from '../result.ts';
-import { probeTls } from '../tlsProbe.ts';
-import { resolveTrust, type TrustOptions } from '../trust.ts';
-import type { Target } from '../url.ts';
+
+import { type Result, skip, tally } from '../../core/lib/result.ts';
+import { authHeader, basicHeader, bearerHeader, type Credentials } from '../net/credentials.ts';
+import { HttpClient, type HttpResult } from '../net/http.ts';
+import { probeTls } from '../net/tlsProbe.ts';
+import { resolveTrust, type TrustOptions } from '../net/trust.ts';
+import type { Target } from '../net/url.ts';
+import type { Progress } from '../output/progress.ts';
+import { cline3Request, cline4Request } from '../prompts/clinePrompts.ts';
 import {
   evaluateBasic,
   evaluateBearer,
@@ -24,6 +24,7 @@ import { evaluateAdminRoutes, type RouteProbe } from './adminRoutesCheck.ts';
 import { evaluateCline3, evaluateCline4 } from './clineChecks.ts';
 import { evaluateCompletion } from './completionCheck.ts';
 import { CLINE_MAX_TOKENS, CLINE_PROMPT_TOKENS, STREAM_MAX_TOKENS, WRONG_KEY } from './context.ts';
+import { LOCALAI_ADMIN_ROUTES } from './localaiRoutes.ts';
 import { evaluateStreaming } from './streamingCheck.ts';
 import { evaluateTls } from './tlsCheck.ts';
 

@@ -2,8 +2,9 @@
  * A streamed answer must arrive token by token: a proxy that buffers delivers it in one or two bursts at the end.
  * Reports the time to the first token and the decode rate as this client saw them. Pure.
  */
-import { clientDecodeRate, type StreamSummary } from '../chatStream.ts';
-import { fail, pass, type Result, skip } from '../result.ts';
+
+import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
+import { clientDecodeRate, type StreamSummary } from '../net/chatStream.ts';
 import { type Answer, NO_CREDENTIALS, seconds, streamOf, streamProblem } from './answers.ts';
 
 /** Arrivals in the largest burst, as a share of all token arrivals. */

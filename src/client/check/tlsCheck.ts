@@ -1,10 +1,10 @@
 /** The TLS check: chain verified against the chosen trust, the name covered, days to expiry. Pure. */
-import { daysUntil } from '../fingerprint.ts';
-import type { Trust } from '../http.ts';
-import { fail, type Problem, pass, type Result, skip } from '../result.ts';
-import type { TlsObservation } from '../tlsProbe.ts';
-import { REPORT_FINGERPRINT_HINT } from '../trust.ts';
-import type { Target } from '../url.ts';
+import { daysUntil } from '../../core/lib/fingerprint.ts';
+import { fail, type Problem, pass, type Result, skip } from '../../core/lib/result.ts';
+import type { Trust } from '../net/http.ts';
+import type { TlsObservation } from '../net/tlsProbe.ts';
+import { REPORT_FINGERPRINT_HINT } from '../net/trust.ts';
+import type { Target } from '../net/url.ts';
 import { EXPIRY_FAIL_DAYS } from './context.ts';
 
 const ID = 'tls';

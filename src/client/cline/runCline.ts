@@ -6,16 +6,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { normaliseFingerprint } from '../../core/lib/fingerprint.ts';
+import type { Problem } from '../../core/lib/result.ts';
 import { modelIds } from '../check/accessChecks.ts';
 import { errorMessage, explainFailure } from '../check/serverErrors.ts';
 import { evaluateTls } from '../check/tlsCheck.ts';
-import { bearerHeader } from '../credentials.ts';
-import { normaliseFingerprint } from '../fingerprint.ts';
-import { HttpClient } from '../http.ts';
-import type { Problem } from '../result.ts';
-import { probeTls } from '../tlsProbe.ts';
-import { fetchServedCa, REPORT_FINGERPRINT_HINT } from '../trust.ts';
-import type { Target } from '../url.ts';
+import { bearerHeader } from '../net/credentials.ts';
+import { HttpClient } from '../net/http.ts';
+import { probeTls } from '../net/tlsProbe.ts';
+import { fetchServedCa, REPORT_FINGERPRINT_HINT } from '../net/trust.ts';
+import type { Target } from '../net/url.ts';
 import { clineSettingsLines, contextWindowFrom, type Platform, trustLines } from './clineSettings.ts';
 import { fetchTrustingOnly } from './verifyWithNode.ts';
 

@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bashSingleQuoted } from '../../../src/docs/applianceParams.ts';
+import { bashSingleQuoted } from '../../../src/build/docs/applianceParams.ts';
 
 export type Stage = 'install' | 'configure' | 'bootstrap';
 

@@ -1,0 +1,63 @@
+/** All of doctor's findings, in the order to read them, from one record of observations. Pure. */
+
+import { fail, type Result, warn } from '../../core/lib/result.ts';
+import { planSizing } from '../../core/sizing/sizingPlan.ts';
+import { cpuVariantFromLog } from './cpuVariant.ts';
+import {
+  coresFinding,
+  cpuFinding,
+  diskFinding,
+  memoryFinding,
+  modelFileFinding,
+  variantFinding,
+} from './hardwareFindings.ts';
+import type { DoctorObservations } from './observations.ts';
+import { configureErrorFindings, contextFinding, driftFinding, parseReport } from './reportFindings.ts';
+import { portFindings, relayFinding, unitFinding } from './serviceFindings.ts';
+import { certificateFindings } from './tlsFindings.ts';
+
+export function diagnose(observed: DoctorObservations): Result[] {
+  const settings = observed.settings.ok ? observed.settings.settings : observed.settings.defaults;
+  const report = observed.report === null ? null : parseReport(observed.report);
+  const results: Result[] = [];
+  if (observed.unreadable.length > 0) {
+    results.push(
+      warn('permissions', 'Permissions', {
+        reason: `could not read ${observed.unreadable.join(', ')}`,
+        cause: 'doctor runs without root; the report, keys and LocalAI configuration are root-only',
+        fix: 'run sudo slm-copilot doctor',
+      }),
+    );
+  }
+  const host = observed.host;
+  let sizing = null;
+  if ('error' in host) {
+    results.push(
+      fail('host', 'Host facts', {
+        reason: host.error,
+        cause: 'the /proc files could not be read',
+        fix: 'run doctor as root on the VM (or give --proc)',
+      }),
+    );
+  } else {
+    const sized = planSizing(settings, host);
+    sizing = sized.ok ? sized.sizing : null;
+    results.push(cpuFinding(host));
+    results.push(coresFinding(host, sized.ok ? sized.sizing.threads : host.cpu.physicalCores));
+    results.push(memoryFinding(host, sized));
+    results.push(diskFinding(host));
+  }
+  results.push(modelFileFinding(observed.modelFileBytes));
+  results.push(variantFinding(cpuVariantFromLog(observed.units['local-ai.service']?.journal ?? null)));
+  for (const [unit, unitObserved] of Object.entries(observed.units))
+    results.push(unitFinding(unit, unitObserved));
+  results.push(...portFindings(observed.listening));
+  results.push(relayFinding(observed.relayHealth));
+  results.push(
+    ...certificateFindings(observed.certificate, observed.caPublic, report, observed.addresses, observed.now),
+  );
+  results.push(contextFinding(observed.settings.ok ? null : observed.settings.problems));
+  results.push(...configureErrorFindings(report));
+  results.push(driftFinding(observed.localaiEnv, sizing));
+  return results;
+}

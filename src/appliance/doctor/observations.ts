@@ -1,0 +1,41 @@
+/** Everything `doctor` looks at, gathered once; the findings are pure functions of this record. */
+import type { HostFacts } from '../../core/host/types.ts';
+import type { Settings } from '../../core/settings/declarations.ts';
+import type { SettingsProblem } from '../../core/settings/types.ts';
+import type { ListenSocket } from './procNet.ts';
+
+export interface UnitObservation {
+  /** `systemctl show` output; null when it could not be read. */
+  readonly show: string | null;
+  /** The unit's log of this boot (last lines); null when it could not be read. */
+  readonly journal: string | null;
+}
+
+export type RelayHealth = { readonly status: number; readonly body: string } | { readonly error: string };
+
+export interface DoctorObservations {
+  readonly now: Date;
+  /** The root everything was read under ('/' on the VM). */
+  readonly root: string;
+  readonly host: HostFacts | { readonly error: string };
+  /** The context as the stages read it. */
+  readonly settings:
+    | { readonly ok: true; readonly settings: Settings }
+    | { readonly ok: false; readonly problems: readonly SettingsProblem[]; readonly defaults: Settings };
+  readonly report: string | null;
+  /** PEM of what nginx serves, and of what /ca.pem serves. */
+  readonly certificate: string | null;
+  readonly caPublic: string | null;
+  readonly localaiEnv: string | null;
+  /** Size of the model file, null when it is missing. */
+  readonly modelFileBytes: number | null;
+  readonly units: Readonly<Record<string, UnitObservation>>;
+  /** Listening TCP sockets; null when /proc/net/tcp could not be read. */
+  readonly listening: readonly ListenSocket[] | null;
+  /** The relay's GET /health; null when not observed. */
+  readonly relayHealth: RelayHealth | null;
+  /** The VM's current addresses (live runs only; null with --root). */
+  readonly addresses: readonly string[] | null;
+  /** Files that exist but could not be read (doctor run without root). */
+  readonly unreadable: readonly string[];
+}

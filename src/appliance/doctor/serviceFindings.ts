@@ -1,0 +1,182 @@
+/** Each service's state and last error, the ports that must listen, the relay's readiness. Pure. */
+import { LOCALAI_ADDRESS, RELAY_ADDRESS } from '../../core/facts/layout.ts';
+import { fail, type Problem, pass, type Result, skip, warn } from '../../core/lib/result.ts';
+import { PASSTHROUGH_FIX } from './hardwareFindings.ts';
+import type { RelayHealth, UnitObservation } from './observations.ts';
+import { isLoopback, isWildcard, type ListenSocket } from './procNet.ts';
+import { lastError, parseSystemctlShow } from './systemdShow.ts';
+
+/** What a unit's last error line most likely means. */
+export function causeOf(unit: string, error: string | null): Omit<Problem, 'reason'> {
+  const text = error ?? '';
+  const read = `journalctl -u ${unit} -b shows the whole log`;
+  if (/illegal instruction|sigill|status=4\/ILL/i.test(text)) {
+    return {
+      cause: 'an illegal instruction: the CPU model hides features the program was built for (AVX2)',
+      fix: PASSTHROUGH_FIX,
+    };
+  }
+  if (/out of memory|oom|status=9\/KILL|killed/i.test(text)) {
+    return {
+      cause: 'killed for lack of memory: the model, KV cache and prompt cache do not fit the RAM',
+      fix: `give the VM more MEMORY or a smaller ONEAPP_COPILOT_MODEL_CONTEXT, then systemctl restart ${unit}; ${read}`,
+    };
+  }
+  if (/address already in use|bind/i.test(text)) {
+    return {
+      cause: 'its port is taken by another program',
+      fix: `find it with ss -ltnp and stop it, then systemctl restart ${unit}`,
+    };
+  }
+  if (/backend not found|no such file|not found/i.test(text)) {
+    return {
+      cause: 'a file it needs is missing (binary, backend or model): the image is incomplete',
+      fix: `instantiate the appliance from the marketplace image again; ${read}`,
+    };
+  }
+  if (/permission denied/i.test(text)) {
+    return {
+      cause: 'a file or directory has the wrong owner or mode',
+      fix: `run slm-copilot configure (it sets them), then systemctl restart ${unit}`,
+    };
+  }
+  if (/emerg|nginx: \[/i.test(text)) {
+    return {
+      cause: 'nginx rejected its configuration',
+      fix: 'run nginx -t, then slm-copilot configure to write it again',
+    };
+  }
+  return { cause: 'see its log', fix: `${read}; then systemctl restart ${unit}` };
+}
+
+export function unitFinding(unit: string, observed: UnitObservation): Result {
+  const id = unit.replace(/\.service$/, '');
+  const title = unit;
+  if (observed.show === null) return skip(id, title, `systemctl show ${unit} could not be read`, false);
+  const props = parseSystemctlShow(observed.show);
+  const state = props.get('ActiveState') ?? 'unknown';
+  const sub = props.get('SubState') ?? '';
+  const error = lastError(observed.journal);
+  const restarts = Number(props.get('NRestarts') ?? '0');
+  if (props.get('LoadState') === 'not-found') {
+    return fail(id, title, {
+      reason: `${unit} is not installed`,
+      cause: 'the image is incomplete or the unit was removed',
+      fix: 'run slm-copilot configure (it writes the units); otherwise re-instantiate the image',
+    });
+  }
+  if (state === 'active') {
+    if (restarts >= 3) {
+      return warn(id, title, {
+        reason: `active (${sub}), but restarted ${restarts} times this boot${error === null ? '' : `; last error: ${error}`}`,
+        ...causeOf(unit, error),
+      });
+    }
+    return pass(id, title, `active (${sub})`);
+  }
+  if (state === 'activating' || state === 'reloading') {
+    return warn(id, title, {
+      reason: `${state} (${sub})`,
+      cause: 'it is starting',
+      fix: `wait a minute and run doctor again; systemctl status ${unit}`,
+    });
+  }
+  const result = props.get('Result');
+  return fail(id, title, {
+    reason: `${state}${sub ? ` (${sub})` : ''}${result && result !== 'success' ? `, result ${result}` : ''}${error === null ? '' : `; last error: ${error}`}`,
+    ...causeOf(unit, error),
+  });
+}
+
+interface PortRule {
+  readonly port: number;
+  readonly what: string;
+  readonly loopbackOnly: boolean;
+  readonly required: boolean;
+  readonly unit: string;
+}
+
+const PORTS: readonly PortRule[] = [
+  { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, required: true, unit: 'nginx.service' },
+  {
+    port: 80,
+    what: "nginx, HTTP for Let's Encrypt and the redirect",
+    loopbackOnly: false,
+    required: false,
+    unit: 'nginx.service',
+  },
+  {
+    port: RELAY_ADDRESS.port,
+    what: 'the relay',
+    loopbackOnly: true,
+    required: true,
+    unit: 'slm-copilot-relay.service',
+  },
+  {
+    port: LOCALAI_ADDRESS.port,
+    what: 'LocalAI',
+    loopbackOnly: true,
+    required: true,
+    unit: 'local-ai.service',
+  },
+];
+
+export function portFindings(sockets: readonly ListenSocket[] | null): Result[] {
+  if (sockets === null) return [skip('ports', 'Ports listening', '/proc/net/tcp could not be read', false)];
+  return PORTS.map((rule) => {
+    const id = `port:${rule.port}`;
+    const title = `Port ${rule.port}`;
+    const mine = sockets.filter((socket) => socket.port === rule.port);
+    const where = [...new Set(mine.map((socket) => socket.address))].join(', ');
+    if (mine.length === 0) {
+      const problem = {
+        reason: `nothing listens on port ${rule.port} (${rule.what})`,
+        cause: `${rule.unit} is not running or failed to bind`,
+        fix: `systemctl status ${rule.unit}`,
+      };
+      return rule.required ? fail(id, title, problem) : warn(id, title, problem);
+    }
+    if (rule.loopbackOnly && mine.some((socket) => !isLoopback(socket.address))) {
+      return fail(id, title, {
+        reason: `${rule.what} listens on ${where}, not only on loopback`,
+        cause:
+          'its address was changed from 127.0.0.1: clients could bypass nginx (TLS, keys, the route allow-list)',
+        fix: 'run slm-copilot configure to restore the rendered configuration (127.0.0.1 only), then restart the service',
+      });
+    }
+    const scope = mine.some((socket) => isWildcard(socket.address)) ? 'all addresses' : where;
+    return pass(id, title, `${rule.what}: listening on ${scope}`);
+  });
+}
+
+export function relayFinding(health: RelayHealth | null): Result {
+  const id = 'relay';
+  const title = 'Relay readiness';
+  if (health === null) return skip(id, title, "the relay's /health was not observed", false);
+  if ('error' in health) {
+    return fail(id, title, {
+      reason: `the relay does not answer on ${RELAY_ADDRESS.host}:${RELAY_ADDRESS.port} (${health.error})`,
+      cause: 'slm-copilot-relay.service is stopped or failing',
+      fix: 'systemctl status slm-copilot-relay; journalctl -u slm-copilot-relay -b',
+    });
+  }
+  let state: unknown;
+  try {
+    state = (JSON.parse(health.body) as { status?: unknown }).status;
+  } catch {
+    state = undefined;
+  }
+  if (state === 'ready') return pass(id, title, 'the model is loaded and answers (relay: ready)');
+  if (state === 'loading') {
+    return warn(id, title, {
+      reason: 'the model is loading (relay: loading)',
+      cause: 'LocalAI reads the 14 GB model after each start; the first load after boot takes minutes',
+      fix: 'wait; if it stays loading for more than 15 minutes, read journalctl -u local-ai -b',
+    });
+  }
+  return fail(id, title, {
+    reason: `the relay cannot reach LocalAI (relay: ${String(state ?? health.status)})`,
+    cause: 'local-ai.service is stopped, crashed or still starting',
+    fix: 'systemctl status local-ai; journalctl -u local-ai -b',
+  });
+}

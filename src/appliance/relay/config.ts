@@ -1,0 +1,164 @@
+/** The relay's configuration: defaults, validation, and the JSON file (render/relayConfig.ts writes it). */
+import { REQUEST_BODY_LIMIT_MIB } from '../../core/facts/model.ts';
+import type { RelayConfigFile } from '../../core/render/relayConfig.ts';
+
+export interface ReadinessOptions {
+  /** How often /readyz is probed. */
+  readonly pollIntervalMs: number;
+  /** The model the one-token warm-up asks for. */
+  readonly warmupModel: string;
+  /** A probe that takes longer counts as unreachable (probes only; completions have no socket timeout). */
+  readonly probeTimeoutMs: number;
+}
+
+export interface RelayConfig {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** LocalAI's base URL, e.g. http://127.0.0.1:8080 (http only: it is on loopback). */
+  readonly upstreamUrl: string;
+  /** The internal LocalAI key, sent as `Authorization: Bearer`; null sends none. */
+  readonly upstreamKey: string | null;
+  /** The header nginx sets (always overwriting) to the key's name; read for accounting, never forwarded. */
+  readonly keyNameHeader: string;
+  /** A stream with no upstream byte after this long gets SSE headers and keep-alive comments. */
+  readonly graceMs: number;
+  readonly keepAliveIntervalMs: number;
+  /** End to end, queue included (ONEAPP_COPILOT_API_TIMEOUT). */
+  readonly timeoutMs: number;
+  /** Completions that may wait while one is served; more are refused with 429. */
+  readonly queueLimit: number;
+  readonly bodyLimitBytes: number;
+  /** Longer than nginx's upstream keepalive_timeout (60 s), so nginx never reuses a connection the relay closed. */
+  readonly serverKeepAliveMs: number;
+  /** Seconds a client is told to wait after a 429. */
+  readonly retryAfterSeconds: number;
+  /** false: no probing, no warm-up; /health always says ready (tests, upstreams that need no warm-up). */
+  readonly readiness: ReadinessOptions | false;
+  /** One line per event; never content, never a key. */
+  readonly log: (line: string) => void;
+  /** Milliseconds, monotonic. */
+  readonly now: () => number;
+}
+
+export type RelayOptions = Partial<Omit<RelayConfig, 'readiness'>> & {
+  readonly upstreamUrl: string;
+  readonly readiness?: Partial<ReadinessOptions> | false;
+};
+
+export const RELAY_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8081,
+  keyNameHeader: 'X-SLM-Key-Name',
+  graceMs: 20_000,
+  keepAliveIntervalMs: 15_000,
+  timeoutMs: 1_800_000,
+  queueLimit: 16,
+  // nginx caps bodies at the same limit; a little more here so nginx's 413 is the one clients see.
+  bodyLimitBytes: (REQUEST_BODY_LIMIT_MIB + 1) * 1024 * 1024,
+  serverKeepAliveMs: 75_000,
+  retryAfterSeconds: 5,
+  readiness: { pollIntervalMs: 2_000, warmupModel: 'devstral-small-2', probeTimeoutMs: 5_000 },
+} as const;
+
+export function resolveRelayConfig(options: RelayOptions): RelayConfig {
+  const url = new URL(options.upstreamUrl);
+  if (url.protocol !== 'http:')
+    throw new Error(`relay: upstream ${options.upstreamUrl} must be an http:// URL`);
+  const config: RelayConfig = {
+    host: options.host ?? RELAY_DEFAULTS.host,
+    port: options.port ?? RELAY_DEFAULTS.port,
+    upstreamUrl: options.upstreamUrl.replace(/\/+$/, ''),
+    upstreamKey: options.upstreamKey ?? null,
+    keyNameHeader: options.keyNameHeader ?? RELAY_DEFAULTS.keyNameHeader,
+    graceMs: options.graceMs ?? RELAY_DEFAULTS.graceMs,
+    keepAliveIntervalMs: options.keepAliveIntervalMs ?? RELAY_DEFAULTS.keepAliveIntervalMs,
+    timeoutMs: options.timeoutMs ?? RELAY_DEFAULTS.timeoutMs,
+    queueLimit: options.queueLimit ?? RELAY_DEFAULTS.queueLimit,
+    bodyLimitBytes: options.bodyLimitBytes ?? RELAY_DEFAULTS.bodyLimitBytes,
+    serverKeepAliveMs: options.serverKeepAliveMs ?? RELAY_DEFAULTS.serverKeepAliveMs,
+    retryAfterSeconds: options.retryAfterSeconds ?? RELAY_DEFAULTS.retryAfterSeconds,
+    readiness:
+      options.readiness === false ? false : { ...RELAY_DEFAULTS.readiness, ...(options.readiness ?? {}) },
+    log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
+    now: options.now ?? (() => performance.now()),
+  };
+  const problems = configProblems(config);
+  if (problems.length > 0) throw new Error(`relay: invalid configuration: ${problems.join('; ')}`);
+  return config;
+}
+
+function configProblems(config: RelayConfig): string[] {
+  const problems: string[] = [];
+  const positive = (name: string, value: number, min = 1) => {
+    if (!Number.isInteger(value) || value < min)
+      problems.push(`${name} must be an integer ≥ ${min} (got ${value})`);
+  };
+  positive('port', config.port, 0);
+  if (config.port > 65_535) problems.push(`port must be at most 65535 (got ${config.port})`);
+  positive('graceMs', config.graceMs, 0);
+  positive('keepAliveIntervalMs', config.keepAliveIntervalMs);
+  positive('timeoutMs', config.timeoutMs);
+  positive('queueLimit', config.queueLimit, 0);
+  positive('bodyLimitBytes', config.bodyLimitBytes);
+  positive('serverKeepAliveMs', config.serverKeepAliveMs);
+  positive('retryAfterSeconds', config.retryAfterSeconds);
+  if (!/^[A-Za-z0-9-]+$/.test(config.keyNameHeader)) problems.push('keyNameHeader must be a header name');
+  if (config.upstreamKey !== null && !/^[\x21-\x7e]+$/.test(config.upstreamKey))
+    problems.push('the upstream key must be printable ASCII without spaces');
+  if (config.readiness !== false) {
+    positive('readiness.pollIntervalMs', config.readiness.pollIntervalMs);
+    positive('readiness.probeTimeoutMs', config.readiness.probeTimeoutMs);
+    if (config.readiness.warmupModel === '') problems.push('readiness.warmupModel must not be empty');
+  }
+  return problems;
+}
+
+/**
+ * Options from the parsed JSON file. `readFile` reads the key file (so this stays testable); a key given
+ * inline (`upstream.apiKey`, for sandboxes) wins over the file.
+ */
+export function relayOptionsFromFile(json: unknown, readFile: (path: string) => string): RelayOptions {
+  if (typeof json !== 'object' || json === null)
+    throw new Error('relay: the configuration is not a JSON object');
+  const file = json as Partial<RelayConfigFile> & { upstream?: { apiKey?: string } };
+  if (typeof file.upstream?.url !== 'string') throw new Error('relay: the configuration has no upstream.url');
+  const keyFile = file.upstream.apiKeyFile;
+  const upstreamKey =
+    file.upstream.apiKey ?? (typeof keyFile === 'string' && keyFile !== '' ? readFile(keyFile).trim() : null);
+  const number = (value: unknown, name: string): number | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number') throw new Error(`relay: ${name} must be a number`);
+    return value;
+  };
+  const defined = <T extends object>(object: T) =>
+    Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as {
+      [K in keyof T]: Exclude<T[K], undefined>;
+    };
+  const readiness = file.readiness;
+  return {
+    upstreamUrl: file.upstream.url,
+    upstreamKey,
+    ...defined({
+      host: file.listen?.host,
+      port: number(file.listen?.port, 'listen.port'),
+      keyNameHeader: file.keyNameHeader,
+      graceMs: number(file.graceMs, 'graceMs'),
+      keepAliveIntervalMs: number(file.keepAliveIntervalMs, 'keepAliveIntervalMs'),
+      timeoutMs: number(file.timeoutMs, 'timeoutMs'),
+      queueLimit: number(file.queueLimit, 'queueLimit'),
+      bodyLimitBytes: number(file.bodyLimitBytes, 'bodyLimitBytes'),
+    }),
+    ...(readiness === undefined
+      ? {}
+      : {
+          readiness:
+            readiness === false
+              ? false
+              : defined({
+                  pollIntervalMs: number(readiness.pollIntervalMs, 'readiness.pollIntervalMs'),
+                  warmupModel: readiness.warmupModel,
+                }),
+        }),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * `slm-copilot bootstrap` (after configure, every boot): start the services, wait (bounded) for the model,
+ * Let's Encrypt when a domain is set, publish to OneGate, and write the report with what is running.
+ */
+import { posix } from 'node:path';
+import { LAYOUT } from '../../core/facts/layout.ts';
+import { VERSION } from '../../core/facts/version.ts';
+import { type ReportRuntime, renderReport } from '../../core/render/report.ts';
+import { applyFiles } from '../apply/files.ts';
+import { requestCertificate } from '../tls/letsEncrypt.ts';
+import { prepareTls } from '../tls/tlsStep.ts';
+import type { StageEnvironment } from './environment.ts';
+import { type ModelState, waitForModel } from './health.ts';
+import { publishToOneGate } from './onegate.ts';
+import { type Prepared, prepare } from './prepare.ts';
+import { storeRuntime } from './runtimeState.ts';
+
+export const UNITS = [
+  'local-ai.service',
+  'slm-copilot-relay.service',
+  'nginx.service',
+  'slm-copilot-renew.timer',
+] as const;
+
+export interface BootstrapOptions {
+  /** How long to wait for the model to be ready before reporting "loading" (the stage does not fail). */
+  readonly waitSeconds: number;
+  /** ACME directory (default: Let's Encrypt production). */
+  readonly acmeServer?: string;
+}
+
+export async function bootstrap(stage: StageEnvironment, options: BootstrapOptions): Promise<number> {
+  const { log } = stage;
+  const result = prepare(stage);
+  if (!result.ok) {
+    for (const problem of result.problems) log('error', `${problem.variable}: ${problem.message}`);
+    return 2;
+  }
+  let prepared = result.prepared;
+  for (const unit of UNITS) {
+    stage.services.enable(unit);
+    stage.services.start(unit);
+  }
+  log('info', `bootstrap: services started; waiting up to ${options.waitSeconds} s for the model`);
+  const model: ModelState = await waitForModel(options.waitSeconds, (message) => log('info', message));
+  log(
+    model === 'ready' ? 'info' : 'warning',
+    `bootstrap: model ${model}${model === 'ready' ? '' : ' (it keeps loading in the background; the report says when to retry)'}`,
+  );
+  const acme = await ensureLetsEncrypt(stage, prepared, options.acmeServer);
+  if (acme.refreshed !== null) prepared = acme.refreshed;
+  const oneGate = await publishToOneGate(stage.root, stage.env, {
+    ONEAPP_COPILOT_ENDPOINT: prepared.plan.endpoint.baseUrl,
+    ONEAPP_COPILOT_CA_FINGERPRINT: prepared.tls.caFingerprintSha256,
+  });
+  const oneGateText = typeof oneGate === 'string' ? oneGate : `failed: ${oneGate.failed}`;
+  if (typeof oneGate !== 'string') log('warning', `bootstrap: OneGate ${oneGateText}`);
+  writeReport(stage, prepared, {
+    services: Object.fromEntries(
+      UNITS.map((unit) => [unit, stage.services.isActive(unit) ? 'active' : 'inactive']),
+    ),
+    model,
+    letsEncrypt: acme.text,
+    oneGate: oneGateText,
+  });
+  log('info', `bootstrap: done; connection details in ${LAYOUT.report}`);
+  return 0;
+}
+
+/** Issues (or retries) the Let's Encrypt certificate when a domain is set and none is in use. */
+export async function ensureLetsEncrypt(
+  stage: StageEnvironment,
+  prepared: Prepared,
+  acmeServer?: string,
+): Promise<{ text: string | null; refreshed: Prepared | null }> {
+  const { settings } = prepared;
+  if (settings.tlsDomain === null || settings.tlsCertificate !== null) return { text: null, refreshed: null };
+  if (prepared.tls.mode === 'letsencrypt')
+    return { text: `active for ${settings.tlsDomain}`, refreshed: null };
+  stage.log('info', `bootstrap: requesting a Let's Encrypt certificate for ${settings.tlsDomain}`);
+  const issued = await requestCertificate({
+    root: stage.root,
+    domain: settings.tlsDomain,
+    email: settings.tlsEmail,
+    env: stage.env,
+    ...(acmeServer === undefined ? {} : { server: acmeServer }),
+  });
+  if (!issued.ok) {
+    stage.log('warning', `bootstrap: Let's Encrypt failed, the appliance CA stays in use: ${issued.reason}`);
+    return { text: `failed, appliance CA in use (retried daily): ${issued.reason}`, refreshed: null };
+  }
+  const tls = prepareTls({ root: stage.root, settings, host: prepared.host, now: stage.now() });
+  stage.services.nginxTest();
+  stage.services.tryReload('nginx.service');
+  stage.log(
+    'info',
+    `bootstrap: Let's Encrypt certificate installed for ${settings.tlsDomain}; nginx reloaded`,
+  );
+  return { text: `active for ${settings.tlsDomain}`, refreshed: { ...prepared, tls } };
+}
+
+/** The plan's report with what is running now; written (with the state) only when it changed. */
+function writeReport(stage: StageEnvironment, prepared: Prepared, runtime: ReportRuntime): void {
+  storeRuntime(posix.join(stage.root, LAYOUT.stateDir), runtime);
+  const report = prepared.plan.files.find((file) => file.path === LAYOUT.report);
+  if (report === undefined) return;
+  const content = renderReport({
+    version: VERSION,
+    endpoint: prepared.plan.endpoint,
+    sizing: prepared.plan.sizing,
+    secrets: prepared.secrets,
+    settings: prepared.settings,
+    warnings: prepared.warnings,
+    tls: prepared.tls,
+    runtime,
+    ...(prepared.bundleSha256 === undefined ? {} : { bundleSha256: prepared.bundleSha256 }),
+  });
+  applyFiles([{ ...report, content }], { root: stage.root, owners: stage.owners });
+}

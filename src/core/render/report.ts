@@ -1,0 +1,165 @@
+/**
+ * The operator's report at /etc/one-appliance/config (mode 0600, INI sections): everything a developer needs to
+ * connect. Later issues add TLS, service states and configure errors to these sections.
+ */
+
+import { MODEL } from '../facts/model.ts';
+import type { Endpoint } from '../host/endpoint.ts';
+import type { Settings } from '../settings/declarations.ts';
+import type { Secrets } from '../settings/secrets.ts';
+import { formatBytes } from '../sizing/sizing.ts';
+import type { Sizing } from '../sizing/sizingPlan.ts';
+
+/** What the TLS step established (it runs before planning, since it needs openssl and the state directory). */
+export interface TlsSummary {
+  readonly mode: 'appliance-ca' | 'operator' | 'letsencrypt';
+  /** SHA-256 fingerprint of what GET /ca.pem serves, "AB:CD:…". */
+  readonly caFingerprintSha256: string;
+  readonly leafNotAfter: string;
+}
+
+export interface ReportInput {
+  readonly version: string;
+  readonly endpoint: Endpoint;
+  readonly sizing: Sizing;
+  readonly secrets: Secrets;
+  readonly settings: Settings;
+  readonly warnings: readonly string[];
+  readonly tls: TlsSummary | null;
+  readonly bundleSha256?: string;
+  /** Known only after bootstrap started the services. */
+  readonly runtime?: ReportRuntime;
+}
+
+export interface ReportRuntime {
+  readonly services: Readonly<Record<string, string>>;
+  readonly model: string;
+  readonly letsEncrypt: string | null;
+  readonly oneGate: string;
+}
+
+type Section = readonly [title: string, entries: ReadonlyArray<readonly [string, string | number]>];
+
+export function renderReport(input: ReportInput): string {
+  const { endpoint, sizing, secrets, settings } = input;
+  const firstKey = secrets.apiKeys[0];
+  const sections: Section[] = [
+    [
+      'Connection',
+      [
+        ['endpoint', endpoint.url],
+        ['base_url', endpoint.baseUrl],
+        ['model', MODEL.id],
+      ],
+    ],
+    [
+      'Cline',
+      [
+        ['api_provider', 'OpenAI Compatible'],
+        ['base_url', endpoint.baseUrl],
+        ['api_key', firstKey === undefined ? '' : firstKey.key],
+        ['model_id', MODEL.id],
+        ['context_window_size', sizing.contextSize],
+        ['supports_images', 'off (no vision projector is loaded)'],
+      ],
+    ],
+    ['API keys', secrets.apiKeys.map((entry) => [entry.name, entry.key] as const)],
+    [
+      'TLS',
+      input.tls === null
+        ? [['mode', 'not set up yet']]
+        : [
+            ['mode', input.tls.mode],
+            ['ca_url', `${endpoint.url}/ca.pem`],
+            ['ca_fingerprint_sha256', input.tls.caFingerprintSha256],
+            ['certificate_expires', input.tls.leafNotAfter],
+            ['trust_for_cline', 'save ca.pem and start VS Code with NODE_EXTRA_CA_CERTS=/path/to/ca.pem'],
+          ],
+    ],
+    [
+      'Basic auth',
+      [
+        ['user', settings.authUser],
+        ['password', secrets.password],
+      ],
+    ],
+    [
+      'Sizing',
+      [
+        ['threads', sizing.threads],
+        ['context_size', sizing.contextSize],
+        ['prompt_cache_mib', sizing.promptCacheMib],
+        [
+          'memory_budget',
+          `${formatBytes(sizing.memory.totalBytes)} of ${formatBytes(sizing.memory.hostBytes)}`,
+        ],
+        ...sizing.memory.parts.map(
+          (part) => [`memory.${part.key}`, `${formatBytes(part.bytes)} (${part.name})`] as const,
+        ),
+        ['cpu_flags', sizing.cpuFlags.join(' ') || 'none of avx, avx2, avx512f, fma, f16c'],
+      ],
+    ],
+    [
+      'Status',
+      input.runtime === undefined
+        ? [['state', 'configured; bootstrap starts the services']]
+        : [
+            ...Object.entries(input.runtime.services),
+            ['model', input.runtime.model],
+            ...(input.runtime.letsEncrypt === null
+              ? []
+              : [['letsencrypt', input.runtime.letsEncrypt] as const]),
+            ['onegate', input.runtime.oneGate],
+          ],
+    ],
+    ['Warnings', input.warnings.map((warning, index) => [`warning.${index + 1}`, warning] as const)],
+    [
+      'Test',
+      [
+        [
+          'curl',
+          `curl --cacert ca.pem ${endpoint.baseUrl}/chat/completions -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" -d '{"model":"${MODEL.id}","messages":[{"role":"user","content":"Say hello"}]}'`,
+        ],
+        [
+          'get_ca',
+          `curl -k ${endpoint.url}/ca.pem -o ca.pem  (then compare its SHA-256 fingerprint with the one above)`,
+        ],
+      ],
+    ],
+    [
+      'Client tools',
+      input.bundleSha256 === undefined
+        ? []
+        : [
+            ['download', `${endpoint.url}/slm-copilot.mjs`],
+            ['sha256', input.bundleSha256],
+            [
+              'use',
+              `node slm-copilot.mjs cline ${endpoint.url} --fingerprint <ca_fingerprint_sha256>   (Node 20+)`,
+            ],
+          ],
+    ],
+    [
+      'Outbound connections',
+      [
+        [
+          'made_by_the_appliance',
+          "Let's Encrypt (only with ONEAPP_COPILOT_TLS_DOMAIN), OneGate (only when the VM has a token), time sync; no others",
+        ],
+      ],
+    ],
+    [
+      'Appliance',
+      [
+        ['version', input.version],
+        ['report', '/etc/one-appliance/config'],
+        ['logs', '/var/log/one-appliance'],
+      ],
+    ],
+  ];
+  const body = sections
+    .filter(([, entries]) => entries.length > 0)
+    .map(([title, entries]) => `[${title}]\n${entries.map(([key, value]) => `${key} = ${value}`).join('\n')}`)
+    .join('\n\n');
+  return `# SLM-Copilot report. Keep it private: it holds the API keys and the Basic auth password.\n\n${body}\n`;
+}
