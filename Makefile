@@ -7,13 +7,13 @@ SHELL := /bin/bash
 
 BIN := node_modules/.bin
 
-.PHONY: help check deps lint typecheck shellcheck build test image lock clean
+.PHONY: help check deps lint deps-rule typecheck shellcheck build test image lock clean
 
 help: ## list the targets
 	@echo 'usage: make <target>'
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 
-check: deps lint typecheck shellcheck build test ## everything CI runs, in order, stopping at the first failure
+check: deps lint deps-rule typecheck shellcheck build test ## everything CI runs, in order, stopping at the first failure
 	@echo '==> check: all steps passed'
 
 deps: ## install what check needs (Debian packages, npm ci here and in runtime/)
@@ -23,6 +23,12 @@ deps: ## install what check needs (Debian packages, npm ci here and in runtime/)
 lint: ## biome (lint + format check)
 	@echo '==> lint'
 	@$(BIN)/biome check .
+
+# The dependency rule of src/ (.dependency-cruiser.cjs): no folder cycles, the allowed directions between
+# core, artifacts, appliance, client, build and cli, a pure core, and no src/ import of test/ or tools/.
+deps-rule: ## dependency-cruiser: folder cycles, directions between src/ areas, core purity
+	@echo '==> deps-rule'
+	@$(BIN)/depcruise src --config .dependency-cruiser.cjs --output-type err
 
 typecheck: ## tsc --noEmit
 	@echo '==> typecheck'

@@ -1,0 +1,80 @@
+/**
+ * The dependency rule of src/ (make deps-rule, part of make check). Top-level areas and who may import whom:
+ *
+ *   core      → nothing (pure: no file system, processes, network or OS access)
+ *   artifacts → core
+ *   appliance → core, artifacts
+ *   client    → core
+ *   build     → core, artifacts, appliance
+ *   cli       → anything
+ *
+ * No import cycle between any two folders, at any depth; nothing in src/ imports test/ or tools/.
+ */
+const AREAS = ['core', 'artifacts', 'appliance', 'client', 'build', 'cli'];
+const ALLOWED = {
+  core: [],
+  artifacts: ['core'],
+  appliance: ['core', 'artifacts'],
+  client: ['core'],
+  build: ['core', 'artifacts', 'appliance'],
+  cli: AREAS,
+};
+
+const directionRules = AREAS.filter((area) => area !== 'cli').map((area) => {
+  const forbidden = AREAS.filter((other) => other !== area && !ALLOWED[area].includes(other));
+  return {
+    name: `${area}-imports-only-${ALLOWED[area].join('-') || 'itself'}`,
+    comment: `src/${area}/ may import only ${ALLOWED[area].map((a) => `src/${a}/`).join(', ') || 'itself'}`,
+    severity: 'error',
+    from: { path: `^src/${area}/` },
+    to: { path: `^src/(${forbidden.join('|')})/` },
+  };
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycles',
+      comment: 'two folders must not import each other, directly or through others (at any depth)',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    ...directionRules,
+    {
+      name: 'core-is-pure',
+      comment: 'src/core/ computes; it does not touch files, processes, the network or the OS',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: {
+        dependencyTypes: ['core'],
+        path: [
+          '^(node:)?(fs|child_process|net|http|http2|https|tls|dns|os|dgram|cluster|worker_threads|process)$',
+          '^(node:)?fs/',
+        ],
+      },
+    },
+    {
+      name: 'src-not-test-or-tools',
+      comment: 'the product does not import tests, test support or tools (the LocalAI stand-in)',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|tools)/' },
+    },
+    {
+      name: 'src-areas-only',
+      comment: 'src/ holds only the six areas and nothing loose at its root',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^src/(?!(core|artifacts|appliance|client|build|cli)/)' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    metrics: true,
+    exclude: { path: '^(node_modules|dist|runtime)/' },
+  },
+};
