@@ -7,13 +7,13 @@ SHELL := /bin/bash
 
 BIN := node_modules/.bin
 
-.PHONY: help check deps lint deps-rule typecheck shellcheck build test image lock clean
+.PHONY: help check deps lint deps-rule typecheck shellcheck build test test-slow acceptance image lock clean
 
 help: ## list the targets
 	@echo 'usage: make <target>'
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 
-check: deps lint deps-rule typecheck shellcheck build test ## everything CI runs, in order, stopping at the first failure
+check: deps lint deps-rule typecheck shellcheck build test test-slow ## everything CI runs, in order, stopping at the first failure
 	@echo '==> check: all steps passed'
 
 deps: ## install what check needs (Debian packages, npm ci here and in runtime/)
@@ -38,7 +38,7 @@ typecheck: ## tsc --noEmit
 shellcheck: ## shellcheck the shell scripts
 	@echo '==> shellcheck'
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-	  candidates=$$(git ls-files -co --exclude-standard -- '*.sh' .ci/run appliances/slm-copilot/appliance.sh test/lifecycle/driver/service test/lifecycle/driver/boot); \
+	  candidates=$$(git ls-files -co --exclude-standard -- '*.sh' .ci/run appliances/slm-copilot/appliance.sh test/appliance/lifecycle/driver/service test/appliance/lifecycle/driver/boot); \
 	else \
 	  candidates=$$(find . \( -name node_modules -o -name .git \) -prune -o \
 	    -type f \( -name '*.sh' -o -path ./.ci/run \) -print); \
@@ -51,9 +51,15 @@ build: ## bundle src/cli/main.ts into dist/slm-copilot.mjs
 	@echo '==> build'
 	@node scripts/build.mjs
 
-test: ## run test/**/*.test.ts (node:test via tsx)
+test: ## the fast tiers: test/**/*.test.ts outside test/acceptance/ (node:test via tsx)
 	@echo '==> test'
 	@node scripts/run-tests.mjs
+
+test-slow: ## the slow acceptance tests, test/acceptance/**, one file at a time (after the fast tiers in check)
+	@echo '==> test-slow'
+	@node scripts/run-tests.mjs --acceptance
+
+acceptance: test-slow ## the same as test-slow
 
 # The image build: preflight (lists every missing piece and stops), verified artifacts, Packer with KVM, compressed
 # export/slm-copilot-<version>.qcow2, its manifest and marketplace/. Settings: packer/build.sh; guide: docs/BUILD.md.

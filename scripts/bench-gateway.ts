@@ -3,7 +3,7 @@
 // Needs the built bundle (make build) and Debian's nginx. Prints ratios; asserts nothing.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { startSandbox } from '../test/helpers/sandbox.ts';
+import { startSandbox } from '../test/support/sandbox.ts';
 import { percentile, type StreamTiming, startTimedUpstream, timeStream } from './bench/timedUpstream.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);

@@ -1,11 +1,11 @@
-// Runs the LocalAI contract (test/standin/contract.ts, the assertions the TEST STAND-IN is held to) against a real
+// Runs the LocalAI contract (tools/standin/contract.ts, the assertions the TEST STAND-IN is held to) against a real
 // server, e.g. a LocalAI v4.9.0 serving devstral-small-2. Development tool, not shipped.
 //
 //   npx tsx scripts/contract.ts --upstream http://127.0.0.1:8080 [--api-key K] [--context-size 32768] [--model ID]
 //
 // Prints one PASS / FAIL / SKIP line per check; exits 1 when a check failed, 2 on bad arguments.
 import { parseArgs } from 'node:util';
-import { formatResult, runContract } from '../test/standin/contract.ts';
+import { formatResult, runContract } from '../tools/standin/contract.ts';
 
 const USAGE =
   'usage: contract --upstream URL [--api-key KEY] [--context-size N] [--model ID] [--timeout-seconds N]';

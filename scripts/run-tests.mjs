@@ -1,9 +1,11 @@
-// Runs every test/**/*.test.ts with Node's built-in test runner, TypeScript loaded through tsx.
+// Runs test/**/*.test.ts with Node's built-in test runner, TypeScript loaded through tsx.
 //
-//   node scripts/run-tests.mjs                      all tests
-//   node scripts/run-tests.mjs test/settings        only files under (or starting with) that path
-//   node scripts/run-tests.mjs --test-name-pattern=mask test/settings
-//                                                   arguments starting with "--" go to node as they are
+//   node scripts/run-tests.mjs                      the fast tiers: every test outside test/acceptance/ (make test)
+//   node scripts/run-tests.mjs --acceptance         the slow acceptance tests, test/acceptance/**, one file at a
+//                                                   time (make test-slow, a.k.a. make acceptance)
+//   node scripts/run-tests.mjs test/core/settings   only files under (or starting with) that path, in either tier
+//   node scripts/run-tests.mjs --test-name-pattern=mask test/core/settings
+//                                                   other arguments starting with "--" go to node as they are
 //
 // Node 20's `node --test` takes no globs, so the files are found here, in sorted order.
 import { spawnSync } from 'node:child_process';
@@ -33,15 +35,20 @@ function findTests(dir) {
   });
 }
 
+const ACCEPTANCE = 'test/acceptance/';
 const args = process.argv.slice(2);
-const nodeFlags = args.filter((a) => a.startsWith('--'));
-// "./test/settings/" and "test/settings" both select test/settings/**.
+const acceptance = args.includes('--acceptance');
+const nodeFlags = args.filter((a) => a.startsWith('--') && a !== '--acceptance');
+// "./test/core/settings/" and "test/core/settings" both select test/core/settings/**.
 const filters = args
   .filter((a) => !a.startsWith('--'))
   .map((a) => a.replace(/^\.\//, '').replace(/\/+$/, ''));
 
 const all = findTests(testDir).sort();
-const files = filters.length ? all.filter((f) => filters.some((p) => f.startsWith(p))) : all;
+// A path filter picks from both tiers; without one, --acceptance picks the slow tier and no flag the fast tiers.
+const files = filters.length
+  ? all.filter((f) => filters.some((p) => f.startsWith(p)))
+  : all.filter((f) => f.startsWith(ACCEPTANCE) === acceptance);
 
 if (files.length === 0) {
   const what = filters.length ? `matching ${filters.join(' ')}` : 'at all';
@@ -52,9 +59,12 @@ if (files.length === 0) {
 // --test-concurrency exists from Node 20.10 on. Without it, Node 20 runs (cores - 1) files at once,
 // which is a single file at a time on the 2-core CI machine.
 const [major, minor] = process.versions.node.split('.').map(Number);
-const concurrency = major > 20 || (major === 20 && minor >= 10) ? ['--test-concurrency=2'] : [];
+// Acceptance tests run one file at a time: they measure time and must not share the CPU with each other.
+const concurrency =
+  major > 20 || (major === 20 && minor >= 10) ? [`--test-concurrency=${acceptance ? 1 : 2}`] : [];
 
-console.log(`run-tests: ${files.length} file(s) on node ${process.version}`);
+const tier = filters.length ? 'selected' : acceptance ? 'acceptance' : 'fast';
+console.log(`run-tests: ${files.length} ${tier} file(s) on node ${process.version}`);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...nodeFlags, ...files],

@@ -5,7 +5,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-# The paths are fixed in the build VM; the tests (test/build/guestScripts.test.ts) point them elsewhere.
+# The paths are fixed in the build VM; the tests (test/build/image/guestScripts.test.ts) point them elsewhere.
 # What the host uploaded: the bundle, the lock, appliance.sh, this file and the build VM's artifact list.
 SLM_UPLOAD="${SLM_UPLOAD:-/tmp/slm-copilot-upload}"
 # `slm-copilot install` verifies its artifacts from here and deletes the directory when done.

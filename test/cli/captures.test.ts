@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { BUNDLE, requireBundle } from '../helpers/bundle.ts';
-import { assertGolden } from '../helpers/golden.ts';
-import { FIXTURE_HOSTS } from '../helpers/hosts.ts';
-import { newRoot, runStage } from '../helpers/stages.ts';
+import { BUNDLE, requireBundle } from '../support/bundle.ts';
+import { assertGolden } from '../support/golden.ts';
+import { FIXTURE_HOSTS } from '../support/hosts.ts';
+import { newRoot, runStage } from '../support/stages.ts';
 
 const golden = (name: string) => new URL(`./golden/captures/${name}`, import.meta.url);
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import pkg from '../../package.json' with { type: 'json' };
-import { RUNTIMES, requireBundle, runBundle } from '../helpers/bundle.ts';
-import { FIXTURE_HOSTS } from '../helpers/hosts.ts';
+import { RUNTIMES, requireBundle, runBundle } from '../support/bundle.ts';
+import { FIXTURE_HOSTS } from '../support/hosts.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'slm-cli-'));
 function contextFile(lines: string[]): string {

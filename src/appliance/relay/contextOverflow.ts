@@ -1,5 +1,5 @@
 /**
- * LocalAI v4.9.0 never answers a context overflow with 400 (test/standin/CONTRACT.md): without streaming it is a
+ * LocalAI v4.9.0 never answers a context overflow with 400 (tools/standin/CONTRACT.md): without streaming it is a
  * 500 carrying llama.cpp's text; streaming, a 200 whose first content chunk *is* that text, then an SSE error
  * event. Cline compacts its history only on a 400 `context_length_exceeded` (what OpenAI sends), so the relay
  * recognises llama.cpp's message and answers the way OpenAI does.

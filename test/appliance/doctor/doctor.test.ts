@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { requireBundle, runBundle } from '../../support/bundle.ts';
+import {
+  configuredRoot,
+  type FixtureRoot,
+  fixtureRoot,
+  HEALTHY,
+  RUNNING,
+  removeFixtureRoots,
+  type Scenario,
+} from '../../support/doctorFixture.ts';
+import { runStage } from '../../support/stages.ts';
+
+interface Finding {
+  id: string;
+  status: string;
+  reason: string;
+  cause?: string;
+  fix?: string;
+}
+interface DoctorReport {
+  exitCode: number;
+  findings: Finding[];
+}
+
+function doctor(fixture: FixtureRoot, json = true) {
+  const args = ['doctor', '--root', fixture.root, '--proc', fixture.proc, '--context', fixture.context];
+  return runBundle(process.execPath, json ? [...args, '--json'] : args);
+}
+
+function report(fixture: FixtureRoot): DoctorReport & { status: number | null } {
+  const run = doctor(fixture);
+  return { ...(JSON.parse(run.stdout) as DoctorReport), status: run.status };
+}
+
+const byId = (findings: readonly Finding[], id: string) => {
+  const finding = findings.find((f) => f.id === id);
+  assert.ok(finding, `no finding ${id} among ${findings.map((f) => f.id).join(', ')}`);
+  return finding;
+};
+const problems = (findings: readonly Finding[]) =>
+  findings.filter((f) => f.status === 'fail').map((f) => f.id);
+
+describe('slm-copilot doctor (the bundle, on fixture hosts)', () => {
+  before(() => {
+    requireBundle();
+    configuredRoot();
+  });
+  after(removeFixtureRoots);
+
+  it('finds nothing wrong on a healthy host, one line per finding', () => {
+    const fixture = fixtureRoot(HEALTHY);
+    const result = report(fixture);
+    assert.equal(result.status, 0, JSON.stringify(result.findings, null, 2));
+    assert.deepEqual(
+      result.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}: ${f.reason}`),
+      [],
+    );
+    assert.match(byId(result.findings, 'llama-cpu-variant').reason, /"zen4" CPU build/);
+    const text = doctor(fixture, false);
+    assert.match(text.stdout, /^PASS {2}cpu-flags +AMD EPYC 9354 32-Core Processor: AVX2, FMA, F16C/m);
+    assert.match(text.stdout, /^PASS {2}port:8080 +LocalAI: listening on 127\.0\.0\.1$/m);
+    assert.match(text.stdout, /^doctor: \d+ ok, 0 warning\(s\), 0 problem\(s\)$/m);
+  });
+
+  it('a generic QEMU CPU: no AVX2 and a fallback llama.cpp build, both with the host-passthrough fix', () => {
+    const scenario: Scenario = {
+      ...HEALTHY,
+      host: 'qemu-generic-16c-32g',
+      units: {
+        ...RUNNING,
+        'local-ai.service': {
+          active: 'active',
+          sub: 'running',
+          journal:
+            'CPU: no AVX2   found\n+ exec /var/lib/local-ai/backends/cpu-llama-cpp/llama-cpp-fallback --addr 127.0.0.1:34567\n',
+        },
+      },
+    };
+    const result = report(fixtureRoot(scenario));
+    assert.equal(result.status, 1);
+    assert.deepEqual(problems(result.findings), ['cpu-flags', 'llama-cpu-variant']);
+    const cpu = byId(result.findings, 'cpu-flags');
+    assert.match(cpu.reason, /QEMU Virtual CPU.*shows no AVX2/);
+    assert.match(cpu.cause ?? '', /QEMU's generic CPU model/);
+    assert.match(cpu.fix ?? '', /CPU_MODEL=\[MODEL="host-passthrough"\]/);
+    assert.match(byId(result.findings, 'llama-cpu-variant').fix ?? '', /host-passthrough/);
+    // 16 cores without SMT: the plan now says 16 threads, LocalAI still runs with what configure wrote.
+    assert.match(byId(result.findings, 'config-drift').reason, /threads 8 \(plan: 16\)/);
+  });
+
+  it('small RAM and a refused context at the last boot: each reported with its fix', () => {
+    const base = fixtureRoot({ ...HEALTHY, modelFile: false });
+    // The next boot's configure refuses a bad value and records it in the report.
+    assert.equal(runStage(base.root, 'configure', ['ONEAPP_COPILOT_API_TIMEOUT=soon']).status, 2);
+    const result = report(fixtureRoot({ ...HEALTHY, host: 'xeon-small-8g' }, base.root));
+    assert.equal(result.status, 1);
+    const memory = byId(result.findings, 'memory');
+    assert.equal(memory.status, 'fail');
+    assert.match(memory.reason, /does not fit this VM's 7\.8 GiB of RAM/);
+    assert.match(memory.fix ?? '', /MEMORY=32768/);
+    assert.equal(byId(result.findings, 'cpu-cores').status, 'warn');
+    assert.match(byId(result.findings, 'cpu-cores').fix ?? '', /VCPU=16/);
+    const refused = byId(result.findings, 'configure-error.1');
+    assert.equal(refused.status, 'fail');
+    assert.match(refused.reason, /ONEAPP_COPILOT_API_TIMEOUT/);
+    assert.match(refused.fix ?? '', /onevm updateconf/);
+    assert.equal(byId(result.findings, 'context').status, 'fail');
+  });
+
+  it('a stopped service: its state, last error, cause and fix; the port and the relay say so too', () => {
+    const scenario: Scenario = {
+      ...HEALTHY,
+      units: {
+        ...RUNNING,
+        'local-ai.service': {
+          active: 'failed',
+          sub: 'failed',
+          result: 'core-dump',
+          journal:
+            'Started local-ai.service\nlocal-ai.service: Main process exited, code=dumped, status=4/ILL\nlocal-ai.service: Failed with result core-dump.\n',
+        },
+        'slm-copilot-relay.service': {
+          active: 'inactive',
+          sub: 'dead',
+          journal: 'Stopped slm-copilot-relay.service.\n',
+        },
+      },
+      listening: ['0.0.0.0:443', '0.0.0.0:80'],
+      relay: { error: 'ECONNREFUSED' },
+    };
+    const result = report(fixtureRoot(scenario));
+    assert.equal(result.status, 1);
+    assert.deepEqual(problems(result.findings), [
+      'local-ai',
+      'slm-copilot-relay',
+      'port:8081',
+      'port:8080',
+      'relay',
+    ]);
+    const localai = byId(result.findings, 'local-ai');
+    assert.match(
+      localai.reason,
+      /^failed \(failed\), result core-dump; last error: local-ai\.service: Failed with result core-dump\.$/,
+    );
+    assert.match(localai.fix ?? '', /journalctl -u local-ai\.service -b/);
+    assert.match(byId(result.findings, 'slm-copilot-relay').reason, /^inactive \(dead\)/);
+    assert.match(byId(result.findings, 'relay').fix ?? '', /systemctl status slm-copilot-relay/);
+    assert.match(byId(result.findings, 'port:8080').reason, /nothing listens on port 8080 \(LocalAI\)/);
+  });
+
+  it('LocalAI listening beyond loopback and a missing model file are problems', () => {
+    const result = report(
+      fixtureRoot({
+        ...HEALTHY,
+        listening: [...HEALTHY.listening.filter((s) => !s.endsWith(':8080')), '0.0.0.0:8080'],
+        modelFile: false,
+      }),
+    );
+    assert.deepEqual(problems(result.findings), ['model-file', 'port:8080']);
+    assert.match(
+      byId(result.findings, 'port:8080').reason,
+      /LocalAI listens on 0\.0\.0\.0, not only on loopback/,
+    );
+  });
+});

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type BrokenGateway, startBrokenGateway, type Tamper } from '../../support/brokenGateway.ts';
+import { APPLIANCE_NODE, requireBundle } from '../../support/bundle.ts';
+import { makeTestPki } from '../../support/certificates.ts';
+import { jsonOf, runCli } from '../../support/cli.ts';
+import { type Gateway, startGateway } from '../../support/gateway.ts';
+
+interface Report {
+  verified: boolean;
+  exitCode: number;
+  results: {
+    id: string;
+    status: string;
+    reason: string;
+    cause?: string;
+    fix?: string;
+    data?: Record<string, unknown>;
+  }[];
+}
+
+const PIECES = ['1', ' 2', ' 3', ' 4', ' 5', ' 6', ' 7', ' 8', ' 9', ' 10'];
+
+describe('slm-copilot check (the bundle, against the sandbox and broken gateways)', () => {
+  let gateway: Gateway;
+  let fingerprint: string;
+  let serverPem: string;
+  let serverKey: string;
+  before(async () => {
+    requireBundle();
+    gateway = await startGateway({ standin: { chunkIntervalMs: 20, pieces: PIECES } });
+    fingerprint = new X509Certificate(gateway.caPem).fingerprint256;
+    const tls = join(gateway.sandbox.dir, 'var/lib/slm-copilot/tls');
+    serverPem = readFileSync(join(tls, 'server.pem'), 'utf8');
+    serverKey = readFileSync(join(tls, 'server.key'), 'utf8');
+  });
+  after(() => gateway?.close());
+
+  const check = (url: string, extra: readonly string[], node?: string) =>
+    runCli(['check', url, '--key', gateway.key, ...extra], node === undefined ? {} : { node });
+  const failing = (report: Report) => report.results.filter((r) => r.status === 'fail').map((r) => r.id);
+  const result = (report: Report, id: string) => report.results.find((r) => r.id === id);
+
+  async function behind(tamper: Tamper, body: (proxy: BrokenGateway) => Promise<void>): Promise<void> {
+    const proxy = await startBrokenGateway({
+      tamper,
+      upstream: gateway.sandbox.url,
+      upstreamCa: gateway.caPem,
+      certPem: serverPem,
+      keyPem: serverKey,
+      apiKey: gateway.key,
+      localai: gateway.standin.url,
+    });
+    try {
+      await body(proxy);
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it('passes every check against the sandbox (nginx + relay + stand-in with native tool calls)', async () => {
+    const { user, password } = gateway.sandbox.credentials;
+    const before = gateway.standin.requests.length;
+    const run = await check(gateway.sandbox.url, [
+      '--fingerprint',
+      fingerprint,
+      '--user',
+      user,
+      '--password',
+      password,
+      '--json',
+    ]);
+    const report = jsonOf<Report>(run);
+    assert.equal(run.status, 0, run.stdout);
+    assert.equal(report.verified, true);
+    assert.deepEqual(
+      report.results.map((r) => `${r.id}:${r.status}`),
+      [
+        'tls',
+        'health',
+        'auth-none',
+        'auth-wrong-key',
+        'auth-bearer',
+        'auth-basic',
+        'cors',
+        'models',
+        'completion',
+        'streaming',
+        'cline-4',
+        'cline-3',
+        'admin-routes',
+      ].map((id) => `${id}:pass`),
+    );
+    assert.match(result(report, 'cline-4')?.reason ?? '', /read_file tool call/);
+    const seen = gateway.standin.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
+    const bodies = seen.map((r) => r.body as { tools?: unknown[]; messages: { content: unknown }[] });
+    assert.ok(
+      bodies.some((b) => Array.isArray(b.tools) && b.tools.length > 0),
+      'a request with native tools',
+    );
+    assert.ok(
+      bodies.some((b) => b.tools === undefined && JSON.stringify(b.messages).includes('<read_file>')),
+      'a request with XML tools in text',
+    );
+  });
+
+  it('prints one line per check and a summary, on the appliance runtime too (Node 24)', async () => {
+    const run = await check(gateway.sandbox.url, ['--ca', gateway.sandbox.caPath], APPLIANCE_NODE);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^PASS {2}tls +verified against the CA in .*; covers 127\.0\.0\.1/m);
+    assert.match(run.stdout, /^PASS {2}streaming .*first token after/m);
+    assert.match(run.stdout, /^SKIP {2}auth-basic .*not asked for/m);
+    assert.match(run.stdout, /^check: 12 pass, 0 fail, 1 skip; every check passed, TLS verified$/m);
+  });
+
+  it('fails the TLS check with the fix when the CA is not given (the system does not trust the appliance CA)', async () => {
+    const run = await check(gateway.sandbox.url, ['--json']);
+    const report = jsonOf<Report>(run);
+    assert.equal(run.status, 1);
+    assert.deepEqual(failing(report), ['tls']);
+    assert.match(result(report, 'tls')?.fix ?? '', /--fingerprint/);
+    assert.ok(report.results.slice(1).every((r) => r.status === 'skip'));
+  });
+
+  it('refuses a wrong fingerprint and sends nothing further (no key reaches the server)', async () => {
+    const apiCalls = () => gateway.standin.requests.filter((r) => r.path.startsWith('/v1/')).length;
+    const before = apiCalls();
+    const other = new X509Certificate(makeTestPki().caPem).fingerprint256;
+    const run = await check(gateway.sandbox.url, ['--fingerprint', other, '--json']);
+    const report = jsonOf<Report>(run);
+    assert.equal(run.status, 1);
+    assert.deepEqual(failing(report), ['tls']);
+    assert.match(
+      result(report, 'tls')?.reason ?? '',
+      new RegExp(`expected ${other}.*/ca\\.pem has ${fingerprint}`),
+    );
+    assert.match(result(report, 'tls')?.fix ?? '', /ca_fingerprint_sha256/);
+    assert.equal(apiCalls(), before);
+  });
+
+  it('--insecure is loud and the run counts as not fully verified (exit 3)', async () => {
+    const run = await check(gateway.sandbox.url, ['--insecure', '--json']);
+    const report = jsonOf<Report>(run);
+    assert.equal(run.status, 3);
+    assert.equal(report.verified, false);
+    assert.equal(result(report, 'tls')?.status, 'skip');
+    assert.match(result(report, 'tls')?.reason ?? '', /NOT VERIFIED/);
+    assert.match(run.stderr, /WARNING: --insecure/);
+    assert.deepEqual(failing(report), []);
+  });
+
+  it('fails "streaming" behind a proxy that buffers, naming the cause and fix', async () => {
+    await behind('buffer', async (proxy) => {
+      const run = await check(proxy.url, ['--fingerprint', fingerprint, '--json']);
+      const report = jsonOf<Report>(run);
+      assert.equal(run.status, 1);
+      assert.deepEqual(failing(report), ['streaming']);
+      const streaming = result(report, 'streaming');
+      assert.match(streaming?.reason ?? '', /buffered/);
+      assert.match(streaming?.fix ?? '', /proxy_buffering off/);
+    });
+  });
+
+  it('fails "auth-none" and "auth-wrong-key" when the gateway lets requests in without a valid key', async () => {
+    await behind('no-auth', async (proxy) => {
+      const report = jsonOf<Report>(await check(proxy.url, ['--fingerprint', fingerprint, '--json']));
+      assert.deepEqual(failing(report), ['auth-none', 'auth-wrong-key']);
+      assert.match(result(report, 'auth-none')?.reason ?? '', /without credentials|no credentials/);
+      assert.match(result(report, 'auth-none')?.fix ?? '', /checks every key/);
+    });
+  });
+
+  it('fails "admin-routes" when LocalAI\'s other routes are reachable', async () => {
+    await behind('expose-admin', async (proxy) => {
+      const report = jsonOf<Report>(await check(proxy.url, ['--fingerprint', fingerprint, '--json']));
+      assert.deepEqual(failing(report), ['admin-routes']);
+      const admin = result(report, 'admin-routes');
+      assert.match(admin?.reason ?? '', /^43 of 43 LocalAI routes answer through the gateway: GET \/ → 200/);
+      const exposed = (admin?.data?.exposed ?? []) as string[];
+      assert.ok(exposed.includes('GET /system → 200'));
+      assert.ok(exposed.includes('GET /backend/shutdown → 405'));
+      assert.match(admin?.fix ?? '', /answer every other path 404/);
+    });
+  });
+
+  it('fails "cors" when the CORS headers are missing', async () => {
+    await behind('no-cors', async (proxy) => {
+      const report = jsonOf<Report>(await check(proxy.url, ['--fingerprint', fingerprint, '--json']));
+      assert.deepEqual(failing(report), ['cors']);
+      assert.match(result(report, 'cors')?.reason ?? '', /no Access-Control-Allow-Origin/);
+      assert.match(result(report, 'cors')?.fix ?? '', /answer OPTIONS before auth/);
+    });
+  });
+
+  it('fails "tls" for a certificate made for another name, and sends nothing further', async () => {
+    const pki = makeTestPki();
+    const caFile = join(pki.dir, 'ca.pem');
+    writeFileSync(caFile, pki.caPem);
+    const proxy = await startBrokenGateway({
+      tamper: 'none',
+      upstream: gateway.sandbox.url,
+      upstreamCa: gateway.caPem,
+      certPem: `${pki.leafPem}${pki.caPem}`,
+      keyPem: pki.leafKeyPem,
+    });
+    try {
+      const run = await check(proxy.url, ['--ca', caFile, '--json']);
+      const report = jsonOf<Report>(run);
+      assert.equal(run.status, 1);
+      assert.deepEqual(failing(report), ['tls']);
+      assert.match(
+        result(report, 'tls')?.reason ?? '',
+        /does not cover 127\.0\.0\.1: it names DNS:leaf\.example\.com/,
+      );
+      assert.match(result(report, 'tls')?.fix ?? '', /ONEAPP_COPILOT_TLS_DOMAIN/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
