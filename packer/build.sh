@@ -77,7 +77,7 @@ qemu-img convert -p -c -O qcow2 "$BUILD_DIR/packer-out/slm-copilot" "$IMAGE"
 step 7 'manifest and marketplace YAML'
 "${CLI[@]}" image manifest --image "$IMAGE" --out "$MANIFEST"
 # The committed copy follows the last image built: review and commit marketplace/ when publishing it. The image
-# URL's base is APPLIANCE_INFO.imageBaseUrl (src/marketplace/appliance.ts), so the committed files stay reproducible.
+# URL's base is APPLIANCE_INFO.imageBaseUrl (src/build/marketplace/appliance.ts), so the committed files stay reproducible.
 cp "$MANIFEST" marketplace/manifest.yaml
 "${CLI[@]}" marketplace --manifest marketplace/manifest.yaml --out marketplace
 

@@ -32,7 +32,7 @@ credentials. Give the VM a host-passthrough CPU, 16 vCPU and 32 GB of RAM."
 # shellcheck disable=SC2034 # the driver stops configure/bootstrap after the first boot unless this is true
 ONE_SERVICE_RECONFIGURABLE=true
 
-# BEGIN generated: ONE_SERVICE_PARAMS from src/settings/declarations.ts (npm run generate)
+# BEGIN generated: ONE_SERVICE_PARAMS from src/core/settings/declarations.ts (npm run generate)
 # shellcheck disable=SC2034 # read by the driver (default_service_help) and by service_help
 ONE_SERVICE_PARAMS=(
     'ONEAPP_COPILOT_AUTH_KEYS' 'configure' 'Bearer API keys (what Cline'\''s API Key field sends), comma-separated, each name:key or a bare key (named key1, key2, …); keys have at least 32 characters. A key removed here is revoked.' 'O|password'

@@ -57,7 +57,7 @@ export function registerMarketplaceCommand(program: Command, setExitCode: Exit):
       }
       if (options.imageBaseUrl === undefined && APPLIANCE_INFO.imageBaseUrl.includes('.invalid/')) {
         process.stderr.write(
-          `warning: the image URL uses the placeholder ${APPLIANCE_INFO.imageBaseUrl}: set imageBaseUrl in src/marketplace/appliance.ts (or pass --image-base-url) before publishing\n`,
+          `warning: the image URL uses the placeholder ${APPLIANCE_INFO.imageBaseUrl}: set imageBaseUrl in src/build/marketplace/appliance.ts (or pass --image-base-url) before publishing\n`,
         );
       }
       if (/^0+$/.test(manifest.manifest.sha256)) {

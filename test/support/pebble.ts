@@ -1,7 +1,6 @@
 /**
  * Debian's pebble (a real ACME server for tests) on loopback, with pebble-challtestsrv as its DNS (every name
  * resolves to 127.0.0.1) and a static server for the HTTP-01 webroot on the port pebble validates.
- * Recipe and gotchas: shared/reference/pebble-acme-test.md.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Request normalisation for Devstral's chat template (shared/reference/localai-cline-devstral.md §C.4), and the
+ * Request normalisation for Devstral's chat template, and the
  * request facts the relay needs (stream or not, whether it added include_usage). Pure.
  *
  * Rules, in this order:

@@ -29,13 +29,13 @@ export function applianceLockProblems(lock: ArtifactLock): string[] {
   const model = findArtifact(lock, ARTIFACTS.model);
   if (model !== undefined && model.file !== MODEL.file) {
     problems.push(
-      `"model" file is "${model.file}" but LocalAI's model YAML loads "${MODEL.file}" (src/plan/model.ts MODEL.file); make them equal`,
+      `"model" file is "${model.file}" but LocalAI's model YAML loads "${MODEL.file}" (src/core/facts/model.ts MODEL.file); make them equal`,
     );
   }
   const localai = findArtifact(lock, ARTIFACTS.localai);
   if (localai !== undefined && localai.version !== LOCALAI_VERSION) {
     problems.push(
-      `"localai" is ${localai.version} but the configuration is written for ${LOCALAI_VERSION} (src/plan/model.ts LOCALAI_VERSION)`,
+      `"localai" is ${localai.version} but the configuration is written for ${LOCALAI_VERSION} (src/core/facts/model.ts LOCALAI_VERSION)`,
     );
   }
   const backend = findArtifact(lock, ARTIFACTS.localaiBackend);

@@ -1,5 +1,5 @@
 /**
- * Pure helpers of `make lock` beyond the checksum parsers of src/artifacts/publisherPins.ts: where each publisher
+ * Pure helpers of `make lock` beyond the checksum parsers of src/artifacts/publishers/publisherPins.ts: where each publisher
  * states its checksums, how a moving reference (Ubuntu's release/, a Hugging Face branch) resolves to a fixed one,
  * and whether what a publisher states now contradicts what the lock already pins.
  */

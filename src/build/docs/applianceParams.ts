@@ -12,7 +12,7 @@ import { withGeneratedSection } from './settingsTable.ts';
 export const APPLIANCE_SCRIPT = 'appliances/slm-copilot/appliance.sh';
 
 export const PARAMS_BEGIN =
-  '# BEGIN generated: ONE_SERVICE_PARAMS from src/settings/declarations.ts (npm run generate)';
+  '# BEGIN generated: ONE_SERVICE_PARAMS from src/core/settings/declarations.ts (npm run generate)';
 export const PARAMS_END = '# END generated: ONE_SERVICE_PARAMS';
 export const VERSION_BEGIN = '# BEGIN generated: appliance version (npm run generate)';
 export const VERSION_END = '# END generated: appliance version';

@@ -41,10 +41,10 @@ export interface Diagnosis {
 }
 
 /** Devstral Small 2 on a CPU with AVX2 prefills at roughly 3 tokens/s per core and decodes at 2–20 tokens/s;
- * without AVX2 (QEMU's default CPU model) both drop about 20 times (reference §D, EuroCopilot 2.6.0). */
+ * without AVX2 (QEMU's default CPU model) both drop about 20 times. */
 export const SLOW_PREFILL_TOKENS_PER_SECOND = 10;
 export const SLOW_DECODE_TOKENS_PER_SECOND = 1;
-/** Cline's first request: its system prompt and the task (reference §B.5: 10–20k tokens). */
+/** Cline's first request: its system prompt and the task (10–20k tokens). */
 export const CLINE_FIRST_TURN_TOKENS = 15_000;
 
 export function median(values: readonly (number | null)[]): number | null {

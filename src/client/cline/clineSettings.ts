@@ -1,6 +1,6 @@
 /**
  * What to type into Cline and how to make VS Code trust the appliance CA, on Linux, macOS and Windows. Pure:
- * text from facts (reference §B.2: Base URL with /v1, API key, model id, context window, Supports Images).
+ * text from facts (Base URL with /v1, API key, model id, context window, Supports Images).
  */
 
 export interface ClineFacts {

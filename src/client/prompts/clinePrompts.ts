@@ -1,5 +1,5 @@
 /**
- * Requests shaped like what Cline sends (shared/reference/localai-cline-devstral.md §B.3–B.5): a long agent system
+ * Requests shaped like what Cline sends: a long agent system
  * prompt, and either native `tools` (Cline 4.x, Vercel AI SDK) or tools described as XML in the text with
  * user content as text parts (Cline 3.x with a "devstral" model id). Written for this tool, not Cline's own text;
  * both share the same leading system text so a server with a prompt cache reuses it between the two. Pure.

@@ -1,4 +1,4 @@
-/** Where things live on the appliance (see DESIGN.md "Where things live on the VM"). */
+/** Where things live on the appliance. */
 export const LAYOUT = {
   localaiBinary: '/usr/local/bin/local-ai',
   localaiHome: '/var/lib/local-ai',
@@ -63,7 +63,7 @@ export const DIRECTORIES: readonly ManagedDirectory[] = [
 export const USERS = { localai: 'local-ai', nginx: 'www-data', relay: 'slm-copilot' } as const;
 
 /**
- * The TLS files relative to the state directory (src/tls/applianceTls.ts writes them there; LAYOUT.tlsCertificate,
+ * The TLS files relative to the state directory (src/appliance/tls/applianceTls.ts writes them there; LAYOUT.tlsCertificate,
  * tlsKey and tlsCaPublic are the served ones under LAYOUT.stateDir).
  */
 export const TLS_FILES = {

@@ -1,6 +1,6 @@
 /**
  * The model baked into the image and the engine serving it. Geometry from the model card / GGUF
- * (see shared/reference/localai-cline-devstral.md §C.2); the lock file pins the exact bytes.
+ * metadata; the lock file pins the exact bytes.
  */
 export const MODEL = {
   /** What clients send as `model` and what /v1/models lists; keeps "devstral" so Cline picks its Devstral prompt. */

@@ -1,4 +1,4 @@
-/** LocalAI's model definition for Devstral Small 2 (LocalAI v4.9.0 field names; reference §A.6, §A.7). */
+/** LocalAI's model definition for Devstral Small 2 (LocalAI v4.9.0 field names). */
 import { stringify } from 'yaml';
 import { MODEL } from '../facts/model.ts';
 import type { Sizing } from '../sizing/sizingPlan.ts';

@@ -1,6 +1,6 @@
 /**
  * The operator's report at /etc/one-appliance/config (mode 0600, INI sections): everything a developer needs to
- * connect. Later issues add TLS, service states and configure errors to these sections.
+ * connect, the TLS facts, the services' states and the last boot's configure errors.
  */
 
 import { MODEL } from '../facts/model.ts';

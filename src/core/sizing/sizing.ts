@@ -21,7 +21,7 @@ export const SYSTEM_RESERVE_BYTES = 1.5 * GIB;
 /** Upper bound for llama.cpp's host-RAM prompt cache (cache_ram). LocalAI's default is unbounded: never render that. */
 export const PROMPT_CACHE_MAX_MIB = 8_192;
 
-/** Rough CPU prefill speed per physical core for a dense 24B Q4_K_M with AVX2 (reference §D.2: 30–60 tok/s on 16 cores). */
+/** Rough CPU prefill speed per physical core for a dense 24B Q4_K_M with AVX2 (30–60 tok/s on 16 cores). */
 export const PREFILL_TOKENS_PER_CORE_SECOND = 3;
 /** Without AVX2 llama.cpp falls back to SSE kernels: about 20 times slower (EuroCopilot 2.6.0 measurement). */
 export const NO_AVX2_SLOWDOWN = 20;

@@ -1,6 +1,6 @@
 /**
  * Grep-level checks on everything under appliances/: the mistakes an earlier appliance made
- * (../shared/reference/one-apps.md §5.5, §5.6) must not appear. Each rule is tested on a bad and a good sample
+ * must not appear. Each rule is tested on a bad and a good sample
  * first, so a rule that no longer matches anything is noticed.
  */
 import assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ const RULES: readonly Rule[] = [
     applies: anyFile,
     check: lineRule(
       /\b(PasswordAuthentication|PermitRootLogin|KbdInteractiveAuthentication|ChallengeResponseAuthentication)\s+yes\b|\bssh_pwauth\s*:\s*(true|1|yes)\b/i,
-      'enables SSH password or root password logins (one-apps images keep them off: §2.3 81-configure-ssh)',
+      'enables SSH password or root password logins (one-apps images keep them off: 81-configure-ssh)',
     ),
   },
   {
@@ -75,7 +75,7 @@ const RULES: readonly Rule[] = [
         )
         .map(({ line }) => ({
           line,
-          why: 'grep -c exits 1 when it counts 0, which ends the stage under the driver’s set -e: add `|| true` (§5.5 #25)',
+          why: 'grep -c exits 1 when it counts 0, which ends the stage under the driver’s set -e: add `|| true`',
         })),
   },
   {
@@ -107,7 +107,7 @@ const RULES: readonly Rule[] = [
         .filter(({ code }) => /\$\{ONEAPP_[A-Z0-9_]+:?[-=+?]/.test(code))
         .map(({ line }) => ({
           line,
-          why: 'defaults a context variable in bash: defaults live in src/settings/declarations.ts (one value everywhere, §5.6)',
+          why: 'defaults a context variable in bash: defaults live in src/core/settings/declarations.ts (one value everywhere)',
         })),
   },
   {
@@ -125,7 +125,7 @@ const RULES: readonly Rule[] = [
         if (!/^\s*(return|exit)\b/.test(lines[next]?.code ?? '')) {
           problems.push({
             line: index + 1,
-            why: 'msg error returns 1, which ends the stage under set -e: code after it never runs (§5.6); follow it with return',
+            why: 'msg error returns 1, which ends the stage under set -e: code after it never runs; follow it with return',
           });
         }
       }

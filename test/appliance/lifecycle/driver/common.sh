@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Test emulation of the helpers the one-apps framework gives an appliance (its lib/common.sh), written from
-# the documented behaviour in ../shared/reference/one-apps.md §1.6 (not from its code). The driver emulation
+# the documented behaviour of one-apps (not from its code). The driver emulation
 # (./service) sources this file before the appliance, exactly where the real driver sources its own.
 
 # msg <type> <text...>: one line "[date] => LABEL: text". info goes to stdout and returns 0; debug and

@@ -1,6 +1,6 @@
 /**
- * The one-apps driver emulation behaves as the reference says the real driver does (../shared/reference/one-apps.md
- * §1.3–§1.6), checked with small appliance files written by each test, so the appliance tests can trust it.
+ * The one-apps driver emulation behaves as one-apps documents the real driver, checked with small appliance files
+ * written by each test, so the appliance tests can trust it.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,7 +48,7 @@ ${extra}
 const trace = (root: string) =>
   existsSync(join(root, 'trace')) ? readFileSync(join(root, 'trace'), 'utf8').trim().split('\n') : [];
 
-describe('driver emulation: the status state machine (§1.4)', () => {
+describe('driver emulation: the status state machine', () => {
   // stage, status before, reconfigurable → ran?, exit code, status after
   const table: [Stage, string, boolean, 'run' | 'skip' | 'abort', string][] = [
     ['install', '', false, 'run', 'install_success'],
@@ -94,7 +94,7 @@ describe('driver emulation: the status state machine (§1.4)', () => {
   }
 });
 
-describe('driver emulation: running a stage (§1.3)', () => {
+describe('driver emulation: running a stage', () => {
   it('runs the stage under set -e: the first failing command ends it with its own status', async () => {
     const root = rootWith(`
 service_install() { echo before; (exit 7); echo after; }
@@ -336,7 +336,7 @@ describe('driver emulation: the boot hook (net-90-service-appliance)', () => {
   });
 });
 
-describe('driver emulation: helpers (§1.6)', () => {
+describe('driver emulation: helpers', () => {
   const bash = (script: string) =>
     spawnSync('bash', ['-c', `. ${JSON.stringify(DRIVER_COMMON)}; ${script}`], { encoding: 'utf8' });
 

@@ -1,7 +1,7 @@
 /**
  * Runs an appliance file through the one-apps driver emulation in this directory (`service`, `boot`,
  * `common.sh`), in a scratch root instead of the VM's /: the same status file, motd, stage logs, `set -e`
- * and `umask 0077` as on the appliance (../shared/reference/one-apps.md §1).
+ * and `umask 0077` as on the appliance.
  *
  *   const root = join(scratch, 'root');
  *   const fake = fakeSlmCopilot(join(scratch, 'fake'), { exit: { configure: 2 } });
@@ -76,7 +76,7 @@ export function driverPaths(root: string): DriverPaths {
 }
 
 /**
- * Lays the root out as the image build does before `service install` (§2.4): /etc/one-appliance{,/service.d,/lib}
+ * Lays the root out as the image build does before `service install`: /etc/one-appliance{,/service.d,/lib}
  * (u=rwx,g=rx,o=), /opt/one-appliance{,/bin} (u=rwx,go=rx), /var/run, and the appliance file as
  * service.d/appliance.sh. Idempotent; the appliance file is copied again each time.
  */
