@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { readHostFacts } from '../appliance/host/reader.ts';
 import { VERSION } from '../core/facts/version.ts';
+import { formatBytes } from '../core/lib/bytes.ts';
 import { computePlan, type Plan, type PlanResult } from '../core/plan/plan.ts';
 import { parseContextFile } from '../core/settings/contextFile.ts';
 import { loadSettings, mergeSources } from '../core/settings/load.ts';
 import { resolveSecrets } from '../core/settings/secrets.ts';
 import type { SettingsProblem } from '../core/settings/types.ts';
-import { formatBytes } from '../core/sizing/sizing.ts';
 import { type Output, styler } from './terminal.ts';
 
 export interface PlanOptions {
@@ -106,9 +106,9 @@ function planSummary(plan: Plan, style: ReturnType<typeof styler>): string[] {
     '',
     style('bold', 'Memory budget'),
     ...sizing.memory.parts.map(
-      (part) => `  ${part.name.padEnd(width)}  ${formatBytes(part.bytes).padStart(9)}`,
+      (part) => `  ${part.name.padEnd(width)}  ${formatBytes(part.bytes, 'memory').padStart(9)}`,
     ),
-    `  ${'total'.padEnd(width)}  ${formatBytes(sizing.memory.totalBytes).padStart(9)} of ${formatBytes(sizing.memory.hostBytes)} RAM`,
+    `  ${'total'.padEnd(width)}  ${formatBytes(sizing.memory.totalBytes, 'memory').padStart(9)} of ${formatBytes(sizing.memory.hostBytes, 'memory')} RAM`,
     '',
     style('bold', 'Endpoint'),
     `  ${plan.endpoint.baseUrl}`,

@@ -1,5 +1,6 @@
 /** All of doctor's findings, in the order to read them, from one record of observations. Pure. */
 
+import { UNITS } from '../../core/facts/units.ts';
 import { fail, type Result, warn } from '../../core/lib/result.ts';
 import { planSizing } from '../../core/sizing/sizingPlan.ts';
 import { cpuVariantFromLog } from './cpuVariant.ts';
@@ -48,7 +49,7 @@ export function diagnose(observed: DoctorObservations): Result[] {
     results.push(diskFinding(host));
   }
   results.push(modelFileFinding(observed.modelFileBytes));
-  results.push(variantFinding(cpuVariantFromLog(observed.units['local-ai.service']?.journal ?? null)));
+  results.push(variantFinding(cpuVariantFromLog(observed.units[UNITS.localai]?.journal ?? null)));
   for (const [unit, unitObserved] of Object.entries(observed.units))
     results.push(unitFinding(unit, unitObserved));
   results.push(...portFindings(observed.listening));

@@ -2,8 +2,9 @@
 
 import { MODEL } from '../../core/facts/model.ts';
 import type { HostFacts } from '../../core/host/types.ts';
+import { formatBytes, GIB } from '../../core/lib/bytes.ts';
 import { fail, pass, type Result, skip, warn } from '../../core/lib/result.ts';
-import { formatBytes, GIB, MIN_RECOMMENDED_CORES } from '../../core/sizing/sizing.ts';
+import { MIN_RECOMMENDED_CORES } from '../../core/sizing/sizing.ts';
 import type { SizingResult } from '../../core/sizing/sizingPlan.ts';
 import type { CpuVariant } from './cpuVariant.ts';
 
@@ -72,7 +73,7 @@ export function memoryFinding(host: HostFacts, sized: SizingResult): Result {
   if (!sized.ok) {
     const message = sized.errors.map((error) => error.message).join(' ');
     return fail(id, title, {
-      reason: `the plan does not fit this VM's ${formatBytes(host.memory.totalBytes)} of RAM`,
+      reason: `the plan does not fit this VM's ${formatBytes(host.memory.totalBytes, 'memory')} of RAM`,
       cause: message,
       fix: 'give the VM MEMORY=32768 (32 GB) in its template, or a smaller ONEAPP_COPILOT_MODEL_CONTEXT; `slm-copilot plan` shows the budget',
     });
@@ -80,12 +81,12 @@ export function memoryFinding(host: HostFacts, sized: SizingResult): Result {
   const budget = sized.sizing.memory;
   const parts = budget.parts
     .filter((part) => part.bytes > 0)
-    .map((part) => `${part.key} ${formatBytes(part.bytes)}`)
+    .map((part) => `${part.key} ${formatBytes(part.bytes, 'memory')}`)
     .join(', ');
   return pass(
     id,
     title,
-    `budget ${formatBytes(budget.totalBytes)} of ${formatBytes(budget.hostBytes)} (${parts}), context ${sized.sizing.contextSize} tokens`,
+    `budget ${formatBytes(budget.totalBytes, 'memory')} of ${formatBytes(budget.hostBytes, 'memory')} (${parts}), context ${sized.sizing.contextSize} tokens`,
   );
 }
 
@@ -94,7 +95,7 @@ export function diskFinding(host: HostFacts): Result {
   const title = 'Disk space';
   if (host.disk === null) return skip(id, title, 'the free space of the model disk could not be read', false);
   const free = host.disk.freeBytes;
-  const text = `${formatBytes(free)} free of ${formatBytes(host.disk.totalBytes)} on the model's file system`;
+  const text = `${formatBytes(free, 'memory')} free of ${formatBytes(host.disk.totalBytes, 'memory')} on the model's file system`;
   if (free < 1 * GIB) {
     return fail(id, title, {
       reason: `${text}: almost full`,
@@ -125,12 +126,12 @@ export function modelFileFinding(bytes: number | null): Result {
   }
   if (bytes < MODEL.weightsBytes * 0.95) {
     return fail(id, title, {
-      reason: `${path} has ${formatBytes(bytes)}, less than the model's ${formatBytes(MODEL.weightsBytes)}`,
+      reason: `${path} has ${formatBytes(bytes, 'memory')}, less than the model's ${formatBytes(MODEL.weightsBytes, 'memory')}`,
       cause: 'an incomplete download or copy at image build',
       fix: 'rebuild or re-import the image; `make image` verifies the model against its pinned sha256',
     });
   }
-  return pass(id, title, `${MODEL.file} (${formatBytes(bytes)})`);
+  return pass(id, title, `${MODEL.file} (${formatBytes(bytes, 'memory')})`);
 }
 
 export function variantFinding(variant: CpuVariant | null): Result {

@@ -13,10 +13,10 @@ import { request } from 'node:http';
 import { posix } from 'node:path';
 import { LAYOUT, RELAY_ADDRESS } from '../../core/facts/layout.ts';
 import { MODEL } from '../../core/facts/model.ts';
+import { STARTED_UNITS, UNITS } from '../../core/facts/units.ts';
 import { parseContextFile } from '../../core/settings/contextFile.ts';
 import { loadSettings, mergeSources } from '../../core/settings/load.ts';
 import { liveSystem, readHostFacts, type SystemProbe } from '../host/reader.ts';
-import { UNITS } from '../stages/bootstrap.ts';
 import { ONE_ENV } from '../stages/environment.ts';
 import type { DoctorObservations, RelayHealth, UnitObservation } from './observations.ts';
 import { type ListenSocket, parseProcNetTcp } from './procNet.ts';
@@ -64,7 +64,7 @@ const VARIANT_PATTERN = 'libggml-cpu-|llama-cpp-(avx|fallback)';
 
 function journal(unit: string): string | null {
   const tail = command('journalctl', ['-u', unit, '-b', '--no-pager', '-o', 'cat', '-n', '3000']);
-  if (unit !== 'local-ai.service') return tail;
+  if (unit !== UNITS.localai) return tail;
   const variant = command('journalctl', [
     '-u',
     unit,
@@ -178,7 +178,7 @@ export async function observe(
     caPublic: readText(at(LAYOUT.tlsCaPublic)),
     localaiEnv: readText(at(LAYOUT.localaiEnvFile)),
     modelFileBytes,
-    units: Object.fromEntries(UNITS.map((unit) => [unit, sources.unit(unit)])),
+    units: Object.fromEntries(STARTED_UNITS.map((unit) => [unit, sources.unit(unit)])),
     listening: listening(options.proc),
     relayHealth: await sources.relayHealth(),
     addresses: live && !('error' in host) ? host.network.addresses : null,

@@ -1,5 +1,6 @@
 /** The report's [Configure errors] (the last boot's refused context), the current context, configuration drift. Pure. */
 
+import { LAYOUT } from '../../core/facts/layout.ts';
 import { fail, pass, type Result, warn } from '../../core/lib/result.ts';
 import type { SettingsProblem } from '../../core/settings/types.ts';
 import type { Sizing } from '../../core/sizing/sizingPlan.ts';
@@ -24,7 +25,7 @@ export function parseReport(text: string): Report {
   return sections;
 }
 
-const REPORT_PATH = '/etc/one-appliance/config';
+const REPORT_PATH = LAYOUT.report;
 const CONTEXT_FIX =
   "correct the variable in the VM's context (Sunstone: VM → Configuration → Context, or onevm updateconf) and reboot the VM, or update it and run `slm-copilot configure`";
 

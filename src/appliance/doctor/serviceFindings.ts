@@ -1,5 +1,6 @@
 /** Each service's state and last error, the ports that must listen, the relay's readiness. Pure. */
 import { LOCALAI_ADDRESS, RELAY_ADDRESS } from '../../core/facts/layout.ts';
+import { UNITS } from '../../core/facts/units.ts';
 import { fail, type Problem, pass, type Result, skip, warn } from '../../core/lib/result.ts';
 import { PASSTHROUGH_FIX } from './hardwareFindings.ts';
 import type { RelayHealth, UnitObservation } from './observations.ts';
@@ -97,27 +98,27 @@ interface PortRule {
 }
 
 const PORTS: readonly PortRule[] = [
-  { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, required: true, unit: 'nginx.service' },
+  { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, required: true, unit: UNITS.nginx },
   {
     port: 80,
     what: "nginx, HTTP for Let's Encrypt and the redirect",
     loopbackOnly: false,
     required: false,
-    unit: 'nginx.service',
+    unit: UNITS.nginx,
   },
   {
     port: RELAY_ADDRESS.port,
     what: 'the relay',
     loopbackOnly: true,
     required: true,
-    unit: 'slm-copilot-relay.service',
+    unit: UNITS.relay,
   },
   {
     port: LOCALAI_ADDRESS.port,
     what: 'LocalAI',
     loopbackOnly: true,
     required: true,
-    unit: 'local-ai.service',
+    unit: UNITS.localai,
   },
 ];
 

@@ -1,6 +1,7 @@
 /** The served certificate: expiry, whether it covers the report's endpoint and the VM's addresses, the CA. Pure. */
 import { isIP } from 'node:net';
-import { certificatesOf, daysUntil } from '../../core/lib/fingerprint.ts';
+import { certificatesOf } from '../../core/lib/certificates.ts';
+import { daysUntil } from '../../core/lib/fingerprint.ts';
 import { fail, pass, type Result, warn } from '../../core/lib/result.ts';
 import type { Report } from './reportFindings.ts';
 

@@ -1,6 +1,8 @@
-/** The relay's configuration: defaults, validation, and the JSON file (render/relayConfig.ts writes it). */
-import { REQUEST_BODY_LIMIT_MIB } from '../../core/facts/model.ts';
-import type { RelayConfigFile } from '../../core/render/relayConfig.ts';
+/**
+ * The relay's configuration: validation, and options from the JSON file (src/core/render/relayConfig.ts writes it;
+ * its schema and defaults are src/core/facts/relay.ts).
+ */
+import { RELAY_DEFAULTS, type RelayConfigFile } from '../../core/facts/relay.ts';
 
 export interface ReadinessOptions {
   /** How often /readyz is probed. */
@@ -46,20 +48,7 @@ export type RelayOptions = Partial<Omit<RelayConfig, 'readiness'>> & {
   readonly readiness?: Partial<ReadinessOptions> | false;
 };
 
-export const RELAY_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 8081,
-  keyNameHeader: 'X-SLM-Key-Name',
-  graceMs: 20_000,
-  keepAliveIntervalMs: 15_000,
-  timeoutMs: 1_800_000,
-  queueLimit: 16,
-  // nginx caps bodies at the same limit; a little more here so nginx's 413 is the one clients see.
-  bodyLimitBytes: (REQUEST_BODY_LIMIT_MIB + 1) * 1024 * 1024,
-  serverKeepAliveMs: 75_000,
-  retryAfterSeconds: 5,
-  readiness: { pollIntervalMs: 2_000, warmupModel: 'devstral-small-2', probeTimeoutMs: 5_000 },
-} as const;
+export { RELAY_DEFAULTS };
 
 export function resolveRelayConfig(options: RelayOptions): RelayConfig {
   const url = new URL(options.upstreamUrl);

@@ -1,4 +1,5 @@
 /** OpenAI-shaped error bodies the relay itself produces, and the SSE event an upstream error becomes. */
+import { isRecord } from '../../core/lib/isRecord.ts';
 
 export interface OpenAiError {
   readonly message: string;
@@ -20,9 +21,9 @@ export function upstreamErrorObject(status: number, body: Buffer | string): Reco
   const text = typeof body === 'string' ? body : body.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
-    if (isObject(parsed)) {
+    if (isRecord(parsed)) {
       const inner = parsed.error;
-      if (isObject(inner) && typeof inner.message === 'string') return inner;
+      if (isRecord(inner) && typeof inner.message === 'string') return inner;
       if (typeof inner === 'string') return { message: inner, type: errorType(status), code: status };
       if (typeof parsed.message === 'string') return { ...parsed, type: parsed.type ?? errorType(status) };
     }
@@ -41,10 +42,6 @@ export function sseErrorEvent(error: Record<string, unknown> | OpenAiError): str
 
 function errorType(status: number): string {
   return status >= 500 ? 'server_error' : 'invalid_request_error';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The errors the relay raises on its own. */

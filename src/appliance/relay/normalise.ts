@@ -12,6 +12,7 @@
  *   4. `tool` messages and assistant messages carrying `tool_calls` are never merged.
  * Nothing else changes; unknown fields are kept. A body that is not a JSON chat request passes unchanged.
  */
+import { isRecord } from '../../core/lib/isRecord.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -102,9 +103,7 @@ function joinContent(a: Json | undefined, b: Json | undefined): Json {
   return [...leftParts, { type: 'text', text: SEPARATOR }, ...rightParts];
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = (value: unknown): value is JsonObject => isRecord<JsonObject>(value);
 
 export type CompletionRoute = 'chat' | 'completions';
 

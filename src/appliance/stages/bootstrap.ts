@@ -4,6 +4,7 @@
  */
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
+import { STARTED_UNITS, UNITS } from '../../core/facts/units.ts';
 import { VERSION } from '../../core/facts/version.ts';
 import { type ReportRuntime, renderReport } from '../../core/render/report.ts';
 import { applyFiles } from '../apply/files.ts';
@@ -14,13 +15,6 @@ import { type ModelState, waitForModel } from './health.ts';
 import { publishToOneGate } from './onegate.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import { storeRuntime } from './runtimeState.ts';
-
-export const UNITS = [
-  'local-ai.service',
-  'slm-copilot-relay.service',
-  'nginx.service',
-  'slm-copilot-renew.timer',
-] as const;
 
 export interface BootstrapOptions {
   /** How long to wait for the model to be ready before reporting "loading" (the stage does not fail). */
@@ -37,7 +31,7 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
     return 2;
   }
   let prepared = result.prepared;
-  for (const unit of UNITS) {
+  for (const unit of STARTED_UNITS) {
     stage.services.enable(unit);
     stage.services.start(unit);
   }
@@ -57,7 +51,7 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
   if (typeof oneGate !== 'string') log('warning', `bootstrap: OneGate ${oneGateText}`);
   writeReport(stage, prepared, {
     services: Object.fromEntries(
-      UNITS.map((unit) => [unit, stage.services.isActive(unit) ? 'active' : 'inactive']),
+      STARTED_UNITS.map((unit) => [unit, stage.services.isActive(unit) ? 'active' : 'inactive']),
     ),
     model,
     letsEncrypt: acme.text,
@@ -91,7 +85,7 @@ export async function ensureLetsEncrypt(
   }
   const tls = prepareTls({ root: stage.root, settings, host: prepared.host, now: stage.now() });
   stage.services.nginxTest();
-  stage.services.tryReload('nginx.service');
+  stage.services.tryReload(UNITS.nginx);
   stage.log(
     'info',
     `bootstrap: Let's Encrypt certificate installed for ${settings.tlsDomain}; nginx reloaded`,

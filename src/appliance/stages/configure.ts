@@ -5,6 +5,7 @@
  */
 
 import { DIRECTORIES } from '../../core/facts/layout.ts';
+import { UNITS } from '../../core/facts/units.ts';
 import { applyFiles, ensureDirectories } from '../apply/files.ts';
 import type { StageEnvironment } from './environment.ts';
 import { writeConfigureErrors } from './errorReport.ts';
@@ -39,7 +40,7 @@ export function configure(stage: StageEnvironment): number {
   );
   const { changed } = applyFiles(plan.files, { root: stage.root, owners: stage.owners });
   const touches = (paths: readonly string[]) => paths.some((path) => changed.includes(path));
-  const nginx = plan.services.find((service) => service.unit === 'nginx.service');
+  const nginx = plan.services.find((service) => service.unit === UNITS.nginx);
   if (tls.issued || (nginx !== undefined && touches(nginx.reloadOnChange))) {
     try {
       stage.services.nginxTest();
@@ -59,7 +60,7 @@ export function configure(stage: StageEnvironment): number {
     if (touches(service.restartOnChange)) {
       log('info', `configure: ${service.unit} configuration changed; restarting it if it runs`);
       stage.services.tryRestart(service.unit);
-    } else if (touches(service.reloadOnChange) || (service.unit === 'nginx.service' && tls.issued)) {
+    } else if (touches(service.reloadOnChange) || (service.unit === UNITS.nginx && tls.issued)) {
       log('info', `configure: ${service.unit} configuration changed; reloading it if it runs`);
       stage.services.tryReload(service.unit);
     }

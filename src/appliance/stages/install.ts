@@ -14,6 +14,7 @@ import { ARTIFACTS } from '../../artifacts/lock/appliance.ts';
 import { findArtifact } from '../../artifacts/lock/lock.ts';
 import { readLockFile } from '../../artifacts/lock/lockFile.ts';
 import { DIRECTORIES, LAYOUT, type ManagedDirectory, USERS } from '../../core/facts/layout.ts';
+import { UNITS } from '../../core/facts/units.ts';
 import { ensureDirectories } from '../apply/files.ts';
 import type { StageEnvironment } from './environment.ts';
 import { APPLIANCE_USERS, ensureUsers } from './users.ts';
@@ -164,7 +165,7 @@ function installBackend(stage: StageEnvironment, archive: string): void {
 /** Ubuntu's default site would answer on port 80 before configure runs; nginx starts only after bootstrap. */
 function prepareNginx(stage: StageEnvironment): void {
   rmSync(posix.join(stage.root, '/etc/nginx/sites-enabled/default'), { force: true });
-  stage.services.disable('nginx.service');
+  stage.services.disable(UNITS.nginx);
 }
 
 function silencePhoneHome(stage: StageEnvironment): void {

@@ -3,6 +3,7 @@
  * or the addresses changed, retry Let's Encrypt, install a renewed one, and reload nginx when anything changed.
  */
 
+import { UNITS } from '../../core/facts/units.ts';
 import { ensureLetsEncrypt } from './bootstrap.ts';
 import type { StageEnvironment } from './environment.ts';
 import { prepare } from './prepare.ts';
@@ -16,7 +17,7 @@ export async function renew(stage: StageEnvironment, acmeServer?: string): Promi
   const acme = await ensureLetsEncrypt(stage, result.prepared, acmeServer);
   if (result.prepared.tls.issued && acme.refreshed === null) {
     stage.services.nginxTest();
-    stage.services.tryReload('nginx.service');
+    stage.services.tryReload(UNITS.nginx);
     stage.log('info', 'renew: certificate renewed; nginx reloaded');
   } else if (acme.refreshed === null) {
     stage.log('info', 'renew: nothing to renew');

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { USERS } from '../../core/facts/layout.ts';
 import { parseIdFile } from '../apply/owners.ts';
 
 export interface SystemUser {
@@ -59,6 +60,6 @@ function addUnderRoot(root: string, users: readonly SystemUser[]): string[] {
 }
 
 export const APPLIANCE_USERS: readonly SystemUser[] = [
-  { name: 'local-ai', home: '/var/lib/local-ai', description: 'LocalAI inference server' },
-  { name: 'slm-copilot', home: '/var/lib/slm-copilot-relay', description: 'SLM-Copilot relay' },
+  { name: USERS.localai, home: '/var/lib/local-ai', description: 'LocalAI inference server' },
+  { name: USERS.relay, home: '/var/lib/slm-copilot-relay', description: 'SLM-Copilot relay' },
 ];

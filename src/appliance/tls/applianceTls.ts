@@ -26,8 +26,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { TLS_FILES } from '../../core/facts/layout.ts';
+import { pemCertificateBlocks } from '../../core/lib/certificates.ts';
 import { writeAtomically } from '../apply/files.ts';
-import { certificateFacts, type LeafDecision, leafDecision, type SanSet } from './leafPolicy.ts';
+import { type LeafDecision, leafDecision, leafFacts, type SanSet } from './leafPolicy.ts';
 
 /** Runs the openssl CLI with these arguments (and stdin), returns stdout; throws with stderr on failure. */
 export type Openssl = (args: string[], input?: string) => string;
@@ -69,7 +70,6 @@ export const LEAF_DAYS = 397;
 export const CA_DAYS = 3650;
 const DAY_MS = 86_400_000;
 const BACKDATE_MS = DAY_MS;
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const MODES = { dir: 0o711, work: 0o700, key: 0o600, certificate: 0o644 } as const;
 
 export function opensslCli(binary = 'openssl'): Openssl {
@@ -109,7 +109,7 @@ export function ensureTls(request: TlsRequest, deps: TlsDeps): TlsResult {
       caPath: paths.caPublic,
       caPem: ca.pem,
       caFingerprintSha256: new X509Certificate(ca.pem).fingerprint256,
-      leafNotAfter: certificateFacts(readFileSync(paths.certificate, 'utf8')).notAfter.toISOString(),
+      leafNotAfter: leafFacts(readFileSync(paths.certificate, 'utf8')).notAfter.toISOString(),
       issued: decision.action === 'issue',
       ...(decision.action === 'issue' ? { reason: decision.reason } : {}),
       caCreated: ca.created,
@@ -127,7 +127,7 @@ export function tlsPaths(stateDir: string): TlsPaths {
 }
 
 function installOperator(paths: TlsPaths, operator: { chainPem: string; keyPem: string }): TlsResult {
-  const blocks = operator.chainPem.match(CERT_BLOCK) ?? [];
+  const blocks = pemCertificateBlocks(operator.chainPem);
   const leafBlock = blocks[0];
   const lastBlock = blocks.at(-1);
   if (leafBlock === undefined || lastBlock === undefined)
@@ -193,7 +193,7 @@ function currentDecision(paths: TlsPaths, caPem: string, sans: SanSet, now: Date
   if (!existsSync(paths.certificate)) return leafDecision(sans, null, now);
   if (!existsSync(paths.key)) return { action: 'issue', reason: 'the private key is missing' };
   try {
-    const facts = certificateFacts(readFileSync(paths.certificate, 'utf8'), {
+    const facts = leafFacts(readFileSync(paths.certificate, 'utf8'), {
       caPem,
       keyPem: readFileSync(paths.key, 'utf8'),
     });

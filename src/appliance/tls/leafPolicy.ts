@@ -4,6 +4,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { pemCertificateBlocks } from '../../core/lib/certificates.ts';
 
 export const RENEW_WITHIN_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -75,11 +76,9 @@ export interface LeafFacts {
   readonly keyMatches?: boolean;
 }
 
-const FIRST_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-
 /** Facts of the first certificate of a PEM text (a leaf followed by its chain is fine). Throws if unreadable. */
-export function certificateFacts(pem: string, against: { caPem?: string; keyPem?: string } = {}): LeafFacts {
-  const block = FIRST_CERTIFICATE.exec(pem)?.[0];
+export function leafFacts(pem: string, against: { caPem?: string; keyPem?: string } = {}): LeafFacts {
+  const block = pemCertificateBlocks(pem)[0];
   if (block === undefined) throw new Error('no "-----BEGIN CERTIFICATE-----" block');
   const leaf = new X509Certificate(block);
   const facts: LeafFacts = {

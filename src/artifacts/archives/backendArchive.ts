@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
+import { isRecord } from '../../core/lib/isRecord.ts';
 
 export const LLAMA_CPP_BACKEND = { name: 'cpu-llama-cpp', alias: 'llama-cpp' } as const;
 
@@ -175,8 +176,8 @@ function readJson(
   }
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return { ok: true, value: value as Record<string, unknown> };
+    if (isRecord(value)) {
+      return { ok: true, value };
     }
     return { ok: false, problem: `${path} is not a JSON object` };
   } catch (error) {

@@ -1,4 +1,5 @@
 /** Progress reports of a download, and one line of text for them (the CLI may draw its own bar from the same data). */
+import { formatBytes } from '../../core/lib/bytes.ts';
 import type { SourceKind } from './plan.ts';
 
 export type ProgressPhase = 'downloading' | 'verifying' | 'done';
@@ -28,15 +29,4 @@ export function formatProgress(progress: Progress): string {
       ? ''
       : ` ${Math.min(100, Math.floor((progress.received / progress.total) * 100))}%`;
   return `${progress.artifact}: ${progress.phase} ${size}${percent} (${progress.source})`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

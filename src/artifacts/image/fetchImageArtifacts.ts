@@ -5,10 +5,11 @@
  * unpinned or has no source.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { formatBytes } from '../../core/lib/bytes.ts';
 import { ArtifactError } from '../download/errors.ts';
 import { type FetchResult, fetchArtifact } from '../download/fetchArtifact.ts';
 import { planDownloads } from '../download/plan.ts';
-import { formatBytes, formatProgress } from '../download/progress.ts';
+import { formatProgress } from '../download/progress.ts';
 import { findArtifact } from '../lock/lock.ts';
 import { readLockFile } from '../lock/lockFile.ts';
 import { guestArtifactList, IMAGE_ARTIFACTS } from './imageArtifacts.ts';

@@ -2,6 +2,8 @@
  * The lock file's schema, checked by hand: every problem of every entry is collected, each naming the entry, the
  * field, what was found and what is expected. Nothing here reads files or the network.
  */
+
+import { isRecord } from '../../core/lib/isRecord.ts';
 import {
   type ArtifactEntry,
   type ArtifactLock,
@@ -317,10 +319,6 @@ function directoryOf(url: string): string {
 
 function isSourceKind(value: unknown): value is ChecksumSource['kind'] {
   return typeof value === 'string' && (CHECKSUM_SOURCE_KINDS as readonly string[]).includes(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function unknownKeys(value: Record<string, unknown>, known: readonly string[]): string[] {

@@ -4,6 +4,8 @@
  * actually downloaded, and produce the new entry and a readable diff. Fetching those documents and files is the
  * caller's business (curl, as the downloader does).
  */
+
+import { isRecord } from '../../core/lib/isRecord.ts';
 import { type ArtifactEntry, type ArtifactLock, type ChecksumSource, serializeLock } from '../lock/lock.ts';
 import { entryProblemsOf } from '../lock/validateLock.ts';
 
@@ -309,8 +311,4 @@ function flatten(entry: ArtifactEntry): Map<string, unknown> {
 
 function single(entry: ArtifactEntry): ArtifactLock {
   return { lockVersion: 1, artifacts: [entry] };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

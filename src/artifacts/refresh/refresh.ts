@@ -6,8 +6,8 @@
  */
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatBytes } from '../../core/lib/bytes.ts';
 import type { Http } from '../download/http.ts';
-import { formatBytes } from '../download/progress.ts';
 import { type ArtifactEntry, type ArtifactLock, isPinned } from '../lock/lock.ts';
 import { type ObservedFile, type PinChange, resolvePin } from '../publishers/publisherPins.ts';
 import { disagreement, pinnedNote } from '../publishers/publishers.ts';

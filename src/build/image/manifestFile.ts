@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { formatBytes } from '../../artifacts/download/progress.ts';
+import { formatBytes } from '../../core/lib/bytes.ts';
 import {
   buildVersion,
   type ImageManifest,

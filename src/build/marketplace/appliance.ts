@@ -3,6 +3,7 @@
  * across versions, clients track the appliance by it), names, texts, and the VM the appliance needs. Everything
  * that varies per build comes from the image manifest; every variable comes from the settings declarations.
  */
+import { LAYOUT } from '../../core/facts/layout.ts';
 
 /** The community-marketplace file is `<MARKETPLACE_UUID>.yaml`. Never change it: it identifies the appliance. */
 export const MARKETPLACE_UUID = 'd7c5e6ee-e879-4b06-a7bf-092e5710fa20';
@@ -48,7 +49,7 @@ unbuffered streaming. No GPU, no Docker, no calls home.
 **Give the VM** 16 vCPU, 32 GB of RAM and \`CPU_MODEL=[MODEL="host-passthrough"]\` (the template below does):
 without host-passthrough QEMU hides AVX2 and inference is about 20 times slower.
 
-**Connect VS Code's Cline**: the report in \`/etc/one-appliance/config\` (root only) has a \`[Cline]\` section. Choose
+**Connect VS Code's Cline**: the report in \`${LAYOUT.report}\` (root only) has a \`[Cline]\` section. Choose
 the provider *OpenAI Compatible* and enter its \`base_url\` (with \`/v1\`), \`api_key\`, the model id
 \`devstral-small-2\` and \`context_window_size\`.
 

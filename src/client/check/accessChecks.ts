@@ -1,5 +1,6 @@
 /** Checks of what the gateway lets through: health, authentication both ways, CORS, the model list. Pure. */
 
+import { LAYOUT } from '../../core/facts/layout.ts';
 import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
 import { type HttpResult, header } from '../net/http.ts';
 import { errorMessage, explainFailure, ON_THE_VM } from './serverErrors.ts';
@@ -99,7 +100,7 @@ export function evaluateBearer(key: string | null, result: Answer): Result {
       reason: 'the key was refused (401)',
       cause:
         "it is not one of ONEAPP_COPILOT_AUTH_KEYS on this VM: a typo, a revoked key, or another VM's key",
-      fix: "copy api_key from the report's [Cline] section (/etc/one-appliance/config on the VM)",
+      fix: `copy api_key from the report's [Cline] section (${LAYOUT.report} on the VM)`,
     });
   }
   return fail(id, title, {

@@ -2,6 +2,7 @@
  * What to type into Cline and how to make VS Code trust the appliance CA, on Linux, macOS and Windows. Pure:
  * text from facts (Base URL with /v1, API key, model id, context window, Supports Images).
  */
+import { LAYOUT } from '../../core/facts/layout.ts';
 
 export interface ClineFacts {
   readonly baseUrl: string;
@@ -11,7 +12,7 @@ export interface ClineFacts {
   readonly contextWindow: number | null;
 }
 
-export const REPORT = '/etc/one-appliance/config on the VM, root only';
+export const REPORT = `${LAYOUT.report} on the VM, root only`;
 
 export function clineSettingsLines(facts: ClineFacts): string[] {
   const fromReport = (field: string) => `${field} from the [Cline] section of the report (${REPORT})`;

@@ -2,20 +2,11 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
+import { type CertificateFacts, certificateFacts } from '../../core/lib/certificates.ts';
 import type { Trust } from './http.ts';
 import type { Target } from './url.ts';
 
-export interface CertificateFacts {
-  readonly subject: string;
-  readonly issuer: string;
-  /** "DNS:name", "IP Address:1.2.3.4" entries as X509Certificate gives them. */
-  readonly sans: readonly string[];
-  readonly validFrom: string;
-  readonly validTo: string;
-  readonly fingerprint256: string;
-  readonly isCa: boolean;
-  readonly pem: string;
-}
+export type { CertificateFacts } from '../../core/lib/certificates.ts';
 
 export type TlsObservation =
   | {
@@ -30,22 +21,6 @@ export type TlsObservation =
       readonly chain: readonly CertificateFacts[];
     }
   | { readonly ok: false; readonly error: string; readonly code: string | null };
-
-export function certificateFacts(certificate: X509Certificate): CertificateFacts {
-  return {
-    subject: certificate.subject.replace(/\n/g, ', '),
-    issuer: certificate.issuer.replace(/\n/g, ', '),
-    sans: (certificate.subjectAltName ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-    validFrom: new Date(certificate.validFrom).toISOString(),
-    validTo: new Date(certificate.validTo).toISOString(),
-    fingerprint256: certificate.fingerprint256,
-    isCa: certificate.ca,
-    pem: certificate.toString(),
-  };
-}
 
 function presentedChain(leaf: DetailedPeerCertificate): X509Certificate[] {
   const chain: X509Certificate[] = [];

@@ -4,10 +4,12 @@
  * with its cause and fix; nothing with credentials is sent before trust is settled.
  */
 import { readFileSync } from 'node:fs';
-import { certificatesOf, normaliseFingerprint } from '../../core/lib/fingerprint.ts';
+import { LAYOUT } from '../../core/facts/layout.ts';
+import { type CertificateFacts, certificateFacts, certificatesOf } from '../../core/lib/certificates.ts';
+import { normaliseFingerprint } from '../../core/lib/fingerprint.ts';
 import type { Problem } from '../../core/lib/result.ts';
 import { HttpClient, type Trust } from './http.ts';
-import { type CertificateFacts, certificateFacts, probeTls } from './tlsProbe.ts';
+import { probeTls } from './tlsProbe.ts';
 import type { Target } from './url.ts';
 
 export interface TrustOptions {
@@ -32,8 +34,7 @@ export function matchPinned(fingerprint: string, seen: readonly CertificateFacts
   return found.isCa ? { kind: 'ca', certificate: found } : { kind: 'leaf', certificate: found };
 }
 
-export const REPORT_FINGERPRINT_HINT =
-  'ca_fingerprint_sha256 in the [TLS] section of the report on the VM (/etc/one-appliance/config, root only; also published to OneGate as ONEAPP_COPILOT_CA_FINGERPRINT)';
+export const REPORT_FINGERPRINT_HINT = `ca_fingerprint_sha256 in the [TLS] section of the report on the VM (${LAYOUT.report}, root only; also published to OneGate as ONEAPP_COPILOT_CA_FINGERPRINT)`;
 
 /** Fetches /ca.pem without verification, only so its fingerprint can be compared. */
 export async function fetchServedCa(

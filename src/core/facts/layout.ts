@@ -1,4 +1,6 @@
 /** Where things live on the appliance. */
+import { UNITS, unitPath } from './units.ts';
+
 export const LAYOUT = {
   localaiBinary: '/usr/local/bin/local-ai',
   localaiHome: '/var/lib/local-ai',
@@ -11,7 +13,7 @@ export const LAYOUT = {
   localaiEnvFile: '/etc/slm-copilot/local-ai.env',
   /** LocalAI's internal API key, read by the relay. */
   localaiKeyFile: '/etc/slm-copilot/local-ai.key',
-  localaiUnit: '/etc/systemd/system/local-ai.service',
+  localaiUnit: unitPath(UNITS.localai),
   programDir: '/opt/slm-copilot',
   /** The bundled program, also served at GET /slm-copilot.mjs. */
   bundle: '/opt/slm-copilot/slm-copilot.mjs',

@@ -1,5 +1,4 @@
 /** SHA-256 certificate fingerprints as the report prints them ("AB:CD:…"), and as people paste them. Pure. */
-import { X509Certificate } from 'node:crypto';
 
 /** "AB:CD:…" from any of: that form, plain hex, "sha256:…", "SHA256 Fingerprint=…"; null when it is not 32 bytes. */
 export function normaliseFingerprint(text: string): string | null {
@@ -10,13 +9,6 @@ export function normaliseFingerprint(text: string): string | null {
     .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) return null;
   return (hex.match(/../g) as string[]).join(':');
-}
-
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** Every certificate of a PEM text, in order. */
-export function certificatesOf(pem: string): X509Certificate[] {
-  return (pem.match(CERT_BLOCK) ?? []).map((block) => new X509Certificate(block));
 }
 
 /** Whole days from now until the date (negative when past). */

@@ -3,6 +3,7 @@
 import { LAYOUT, USERS } from '../facts/layout.ts';
 import { MODEL } from '../facts/model.ts';
 import { APPLIANCE_TARGET, type ServingTarget } from '../facts/target.ts';
+import { UNITS } from '../facts/units.ts';
 import { type Endpoint, endpointFor } from '../host/endpoint.ts';
 import type { HostFacts } from '../host/types.ts';
 import { htpasswdLine } from '../render/htpasswd.ts';
@@ -144,12 +145,12 @@ export function computePlan(input: PlanInput): PlanResult {
   ];
   const services: PlannedService[] = [
     {
-      unit: 'nginx.service',
+      unit: UNITS.nginx,
       restartOnChange: [],
       reloadOnChange: [LAYOUT.nginxMainConfig, LAYOUT.nginxSite, LAYOUT.nginxApiKeys],
     },
     {
-      unit: 'local-ai.service',
+      unit: UNITS.localai,
       restartOnChange: [
         LAYOUT.localaiEnvFile,
         `${LAYOUT.localaiModels}/${MODEL.id}.yaml`,
@@ -158,7 +159,7 @@ export function computePlan(input: PlanInput): PlanResult {
       reloadOnChange: [],
     },
     {
-      unit: 'slm-copilot-relay.service',
+      unit: UNITS.relay,
       restartOnChange: [RELAY_CONFIG_PATH, RELAY_UNIT_PATH, LAYOUT.localaiKeyFile],
       reloadOnChange: [],
     },

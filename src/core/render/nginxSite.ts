@@ -2,13 +2,14 @@
  * The SLM-Copilot site: TLS, Bearer keys and Basic auth, CORS, the endpoint allow-list, JSON errors and
  * unbuffered streaming. Written for nginx 1.22–1.24 (`listen … ssl http2`, not 1.25's `http2 on`).
  */
+import { KEY_NAME_HEADER } from '../facts/headers.ts';
 import { LAYOUT } from '../facts/layout.ts';
 import { REQUEST_BODY_LIMIT_MIB } from '../facts/model.ts';
 import { type ServingTarget, under } from '../facts/target.ts';
 import type { CorsOrigins } from '../settings/parsers.ts';
 import { corsHeaders, corsOriginMap, jsonError, PREFLIGHT } from './nginxSnippets.ts';
 
-export const KEY_NAME_HEADER = 'X-SLM-Key-Name';
+export { KEY_NAME_HEADER };
 
 export interface SiteInput {
   readonly target: ServingTarget;

@@ -2,11 +2,13 @@
  * systemd unit for the relay (nginx → relay → LocalAI). Hardened: its own user, nothing writable but its state
  * directory, loopback only. No MemoryDenyWriteExecute: V8's JIT needs writable-executable memory.
  */
+import { USERS } from '../facts/layout.ts';
+import { UNITS, unitPath } from '../facts/units.ts';
 import { RELAY_CONFIG_PATH } from './relayConfig.ts';
 import { SHARED_HARDENING } from './unitHardening.ts';
 
-export const RELAY_UNIT_PATH = '/etc/systemd/system/slm-copilot-relay.service';
-export const RELAY_USER = 'slm-copilot';
+export const RELAY_UNIT_PATH = unitPath(UNITS.relay);
+export const RELAY_USER = USERS.relay;
 
 export interface RelayUnitInput {
   /** The slm-copilot launcher. */
@@ -21,7 +23,7 @@ export function renderRelayUnit(input: RelayUnitInput = {}): string {
 [Unit]
 Description=SLM-Copilot relay: keeps long prompt processing alive for clients, queues and counts requests (127.0.0.1 only)
 # Ordered after LocalAI but independent of it: without LocalAI, /health says "down".
-After=network.target local-ai.service
+After=network.target ${UNITS.localai}
 
 [Service]
 Type=simple

@@ -3,11 +3,12 @@
  * connect, the TLS facts, the services' states and the last boot's configure errors.
  */
 
+import { LAYOUT } from '../facts/layout.ts';
 import { MODEL } from '../facts/model.ts';
 import type { Endpoint } from '../host/endpoint.ts';
+import { formatBytes } from '../lib/bytes.ts';
 import type { Settings } from '../settings/declarations.ts';
 import type { Secrets } from '../settings/secrets.ts';
-import { formatBytes } from '../sizing/sizing.ts';
 import type { Sizing } from '../sizing/sizingPlan.ts';
 
 /** What the TLS step established (it runs before planning, since it needs openssl and the state directory). */
@@ -91,10 +92,10 @@ export function renderReport(input: ReportInput): string {
         ['prompt_cache_mib', sizing.promptCacheMib],
         [
           'memory_budget',
-          `${formatBytes(sizing.memory.totalBytes)} of ${formatBytes(sizing.memory.hostBytes)}`,
+          `${formatBytes(sizing.memory.totalBytes, 'memory')} of ${formatBytes(sizing.memory.hostBytes, 'memory')}`,
         ],
         ...sizing.memory.parts.map(
-          (part) => [`memory.${part.key}`, `${formatBytes(part.bytes)} (${part.name})`] as const,
+          (part) => [`memory.${part.key}`, `${formatBytes(part.bytes, 'memory')} (${part.name})`] as const,
         ),
         ['cpu_flags', sizing.cpuFlags.join(' ') || 'none of avx, avx2, avx512f, fma, f16c'],
       ],
@@ -152,7 +153,7 @@ export function renderReport(input: ReportInput): string {
       'Appliance',
       [
         ['version', input.version],
-        ['report', '/etc/one-appliance/config'],
+        ['report', LAYOUT.report],
         ['logs', '/var/log/one-appliance'],
       ],
     ],

@@ -1,8 +1,9 @@
 /** Small system files the appliance owns: the renewal timer, log rotation and the login banner. */
 import { LAYOUT } from '../facts/layout.ts';
+import { UNITS, unitPath } from '../facts/units.ts';
 
-export const RENEW_SERVICE_PATH = '/etc/systemd/system/slm-copilot-renew.service';
-export const RENEW_TIMER_PATH = '/etc/systemd/system/slm-copilot-renew.timer';
+export const RENEW_SERVICE_PATH = unitPath(UNITS.renewService);
+export const RENEW_TIMER_PATH = unitPath(UNITS.renewTimer);
 export const LOGROTATE_PATH = '/etc/logrotate.d/slm-copilot';
 export const BANNER_PATH = '/etc/profile.d/slm-copilot-banner.sh';
 /** certbot runs every executable here after a renewal (certbot.timer): the appliance installs it, reloads nginx. */

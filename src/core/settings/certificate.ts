@@ -1,5 +1,6 @@
 /** ONEAPP_COPILOT_TLS_CERT / _TLS_KEY: an operator-supplied certificate chain and private key, base64 PEM. */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { pemCertificateBlocks } from '../lib/certificates.ts';
 import { ok, type ParseContext, type Parsed, refused } from './types.ts';
 
 export interface PemChain {
@@ -10,7 +11,6 @@ export interface PemChain {
 
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 const CLOCK_SKEW_MS = 60 * 60 * 1000;
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function decodeBase64(text: string, what: string, example: string): Parsed<string> {
   if (!BASE64.test(text)) {
@@ -23,7 +23,7 @@ export function parseCertificateChain(text: string, context: ParseContext): Pars
   if (text.trim() === '') return ok(null);
   const decoded = decodeBase64(text, 'certificate chain', 'base64 -w0 fullchain.pem');
   if (!decoded.ok) return decoded;
-  const blocks = decoded.value.match(CERT_BLOCK) ?? [];
+  const blocks = pemCertificateBlocks(decoded.value);
   if (blocks.length === 0) {
     return refused(
       'the decoded value holds no "-----BEGIN CERTIFICATE-----" block; give the PEM certificate chain (leaf first), base64-encoded with: base64 -w0 fullchain.pem.',

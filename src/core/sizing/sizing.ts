@@ -5,9 +5,9 @@
 
 import { MICRO_BATCH, MODEL } from '../facts/model.ts';
 import type { HostFacts } from '../host/types.ts';
+import { GIB, MIB } from '../lib/bytes.ts';
 
-export const MIB = 1024 ** 2;
-export const GIB = 1024 ** 3;
+export { GIB, MIB } from '../lib/bytes.ts';
 
 /** f16 K and V for every layer and KV head: 2 × 40 × 8 × 128 × 2 B = 160 KiB per token. */
 export const KV_BYTES_PER_TOKEN = 2 * MODEL.layers * MODEL.kvHeads * MODEL.headDim * 2;
@@ -96,8 +96,4 @@ export function estimatedPrefillRate(host: HostFacts, threads: number): number {
   const cores = Math.min(threads, host.cpu.physicalCores);
   const rate = cores * PREFILL_TOKENS_PER_CORE_SECOND;
   return host.cpu.flags.avx2 ? rate : rate / NO_AVX2_SLOWDOWN;
-}
-
-export function formatBytes(bytes: number): string {
-  return bytes >= GIB ? `${(bytes / GIB).toFixed(1)} GiB` : `${Math.round(bytes / MIB)} MiB`;
 }

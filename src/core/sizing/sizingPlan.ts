@@ -2,13 +2,13 @@
 
 import { MODEL } from '../facts/model.ts';
 import type { HostFacts } from '../host/types.ts';
+import { formatBytes } from '../lib/bytes.ts';
 import { DECLARATIONS, type Settings } from '../settings/declarations.ts';
 import type { SettingsProblem } from '../settings/types.ts';
 import {
   AUTO_CONTEXT_STEPS,
   estimatedPrefillRate,
   fixedBytes,
-  formatBytes,
   KV_BYTES_PER_TOKEN,
   largestFittingContext,
   type MemoryBudget,
@@ -49,7 +49,7 @@ export function planSizing(settings: Settings, host: HostFacts): SizingResult {
       errors: [
         {
           variable: 'MEMORY',
-          message: `this VM has ${formatBytes(hostBytes)} of RAM, but ${MODEL.displayName} needs at least ${formatBytes(need.totalBytes)} even with an ${smallest}-token context (${describeParts(need)}). Give the VM MEMORY=32768 (32 GB) or more in its template.`,
+          message: `this VM has ${formatBytes(hostBytes, 'memory')} of RAM, but ${MODEL.displayName} needs at least ${formatBytes(need.totalBytes, 'memory')} even with an ${smallest}-token context (${describeParts(need)}). Give the VM MEMORY=32768 (32 GB) or more in its template.`,
         },
       ],
     };
@@ -74,7 +74,7 @@ export function planSizing(settings: Settings, host: HostFacts): SizingResult {
         errors: [
           {
             variable: DECLARATIONS.modelContext.name,
-            message: `"${contextSize}" does not fit: it needs ${formatBytes(need.totalBytes)} (${describeParts(need)}), but this VM has ${formatBytes(hostBytes)} of RAM. The largest context that fits is ${largestFittingContext(hostBytes)} tokens; use that, auto, or give the VM more MEMORY.`,
+            message: `"${contextSize}" does not fit: it needs ${formatBytes(need.totalBytes, 'memory')} (${describeParts(need)}), but this VM has ${formatBytes(hostBytes, 'memory')} of RAM. The largest context that fits is ${largestFittingContext(hostBytes)} tokens; use that, auto, or give the VM more MEMORY.`,
           },
         ],
       };
@@ -114,7 +114,7 @@ export function planSizing(settings: Settings, host: HostFacts): SizingResult {
 function describeParts(budget: MemoryBudget): string {
   return budget.parts
     .filter((part) => part.bytes > 0)
-    .map((part) => `${part.name} ${formatBytes(part.bytes)}`)
+    .map((part) => `${part.name} ${formatBytes(part.bytes, 'memory')}`)
     .join(' + ');
 }
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  certificateFacts,
   type LeafFacts,
   leafDecision,
+  leafFacts,
   normaliseDnsName,
   normaliseIp,
   normaliseSans,
@@ -139,11 +139,11 @@ describe('parseSubjectAltName', () => {
   });
 });
 
-describe('certificateFacts', () => {
+describe('leafFacts', () => {
   const pki = makeTestPki();
   const other = makeTestPki();
   it('reads SANs, validity and fingerprint of the first certificate of a chain', () => {
-    const read = certificateFacts(`${pki.leafPem}${pki.caPem}`);
+    const read = leafFacts(`${pki.leafPem}${pki.caPem}`);
     const leaf = new X509Certificate(pki.leafPem);
     assert.deepEqual(read.sans, { dns: ['leaf.example.com'], ips: [] });
     assert.equal(read.fingerprint256, leaf.fingerprint256);
@@ -153,14 +153,14 @@ describe('certificateFacts', () => {
     assert.equal(read.keyMatches, undefined);
   });
   it('checks the issuer and the key when given', () => {
-    const good = certificateFacts(pki.leafPem, { caPem: pki.caPem, keyPem: pki.leafKeyPem });
+    const good = leafFacts(pki.leafPem, { caPem: pki.caPem, keyPem: pki.leafKeyPem });
     assert.equal(good.issuedByCa, true);
     assert.equal(good.keyMatches, true);
-    const bad = certificateFacts(pki.leafPem, { caPem: other.caPem, keyPem: pki.otherKeyPem });
+    const bad = leafFacts(pki.leafPem, { caPem: other.caPem, keyPem: pki.otherKeyPem });
     assert.equal(bad.issuedByCa, false);
     assert.equal(bad.keyMatches, false);
   });
   it('throws on text without a certificate', () => {
-    assert.throws(() => certificateFacts('nothing here'), /BEGIN CERTIFICATE/);
+    assert.throws(() => leafFacts('nothing here'), /BEGIN CERTIFICATE/);
   });
 });

@@ -3,9 +3,10 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { mirrorUrl, planDownloads } from '../../../src/artifacts/download/plan.ts';
-import { formatBytes, formatProgress } from '../../../src/artifacts/download/progress.ts';
+import { formatProgress } from '../../../src/artifacts/download/progress.ts';
 import { LOCK_FILE_NAME } from '../../../src/artifacts/lock/lock.ts';
 import { readLockFile } from '../../../src/artifacts/lock/lockFile.ts';
+import { formatBytes } from '../../../src/core/lib/bytes.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = readLockFile(join(ROOT, LOCK_FILE_NAME));
