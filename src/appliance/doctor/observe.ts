@@ -11,13 +11,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { posix } from 'node:path';
-import { LAYOUT, RELAY_ADDRESS } from '../../core/facts/layout.ts';
+import { LAYOUT, ONE_ENV, RELAY_ADDRESS } from '../../core/facts/layout.ts';
 import { MODEL } from '../../core/facts/model.ts';
 import { STARTED_UNITS, UNITS } from '../../core/facts/units.ts';
-import { parseContextFile } from '../../core/settings/contextFile.ts';
-import { loadSettings, mergeSources } from '../../core/settings/load.ts';
+import { loadSettings } from '../../core/settings/load.ts';
 import { liveSystem, readHostFacts, type SystemProbe } from '../host/reader.ts';
-import { ONE_ENV } from '../stages/environment.ts';
+import { loadContextSettings, readContext } from '../prepare/context.ts';
 import type { DoctorObservations, RelayHealth, UnitObservation } from './observations.ts';
 import { type ListenSocket, parseProcNetTcp } from './procNet.ts';
 
@@ -143,12 +142,7 @@ export async function observe(
   const at = (path: string) => posix.join(root, path);
   const live = root === '/';
   const contextFile = options.context ?? (live ? ONE_ENV : at(ONE_ENV));
-  const contextText = readText(contextFile);
-  const values = mergeSources(
-    live ? env : {},
-    contextText === null ? new Map() : parseContextFile(contextText),
-  );
-  const loaded = loadSettings(values, { now });
+  const loaded = loadContextSettings(readContext(live ? env : {}, contextFile, readText), now);
   const defaults = loadSettings(new Map(), { now });
   if (!defaults.ok) throw new Error('the default settings do not load; this is a bug');
   const system: SystemProbe = live

@@ -1,15 +1,14 @@
 /** What a stage run needs from the outside world, gathered once by the CLI and passed down. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
+import { ONE_ENV } from '../../core/facts/layout.ts';
 import { APPLIANCE_TARGET, type ServingTarget } from '../../core/facts/target.ts';
-import { parseContextFile } from '../../core/settings/contextFile.ts';
-import { mergeSources } from '../../core/settings/load.ts';
 import type { OwnerResolver } from '../apply/files.ts';
 import { ownersUnder } from '../apply/owners.ts';
 import { recordingServices, type ServiceManager, systemd } from '../apply/services.ts';
+import { readContext } from '../prepare/context.ts';
 
-/** one-context writes every context variable here (0400 root), besides exporting them to the hook. */
-export const ONE_ENV = '/var/run/one-context/one_env';
+export { ONE_ENV };
 
 export interface StageEnvironment {
   /** '/' on the appliance; a directory in tests (every file operation happens under it). */
@@ -49,16 +48,13 @@ export function stageEnvironment(
 ): StageEnvironment {
   const root = posix.resolve(options.root ?? '/');
   const contextFile = options.context ?? (existsSync(ONE_ENV) ? ONE_ENV : undefined);
-  const fileValues =
-    contextFile === undefined
-      ? new Map<string, string>()
-      : parseContextFile(readFileSync(contextFile, 'utf8'));
+  const context = readContext(env, contextFile);
   return {
     root,
     procDir: options.proc ?? '/proc',
     // The hook exports the context into the environment; one_env (or --context) has the same values and wins.
-    contextValues: mergeSources(env, fileValues),
-    env: { ...Object.fromEntries(fileValues), ...env },
+    contextValues: context.values,
+    env: { ...Object.fromEntries(context.fileValues), ...env },
     services: root === '/' ? systemd : recordingServices(root),
     owners: ownersUnder(root),
     target: root === '/' ? APPLIANCE_TARGET : { ...APPLIANCE_TARGET, root },

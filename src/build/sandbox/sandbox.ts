@@ -7,20 +7,16 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { applyFiles, ensureDirectories, writeAtomically } from '../../appliance/apply/files.ts';
-import { randomSecrets, readStoredSecrets, storeSecrets } from '../../appliance/apply/secretStore.ts';
 import { liveSystem, readHostFacts, type SystemProbe } from '../../appliance/host/reader.ts';
+import { readContext } from '../../appliance/prepare/context.ts';
+import { prepare } from '../../appliance/prepare/prepare.ts';
 import { relayOptionsFromFile } from '../../appliance/relay/config.ts';
 import { startRelay } from '../../appliance/relay/server.ts';
-import { prepareTls } from '../../appliance/tls/tlsStep.ts';
 import { DIRECTORIES, LAYOUT } from '../../core/facts/layout.ts';
 import type { ServingTarget } from '../../core/facts/target.ts';
-import { VERSION } from '../../core/facts/version.ts';
-import { computePlan, type Plan } from '../../core/plan/plan.ts';
+import type { Plan } from '../../core/plan/plan.ts';
 import { relayConfigFile } from '../../core/render/relayConfig.ts';
-import { parseContextFile } from '../../core/settings/contextFile.ts';
 import type { Settings } from '../../core/settings/declarations.ts';
-import { loadSettings, mergeSources } from '../../core/settings/load.ts';
-import { resolveSecrets } from '../../core/settings/secrets.ts';
 import type { SettingsProblem } from '../../core/settings/types.ts';
 import {
   freeLoopbackPort,
@@ -55,7 +51,10 @@ export interface PreparedSandbox {
   readonly credentialsPath: string;
 }
 
-/** Renders and writes everything into DIR; starts nothing. */
+/**
+ * Renders and writes everything into DIR; starts nothing. The one prepare flow validates the context and the
+ * sizing before anything is written; then the sandbox's directories, secrets and CA are made.
+ */
 export function prepareSandbox(
   options: SandboxOptions,
   env: NodeJS.ProcessEnv,
@@ -63,11 +62,6 @@ export function prepareSandbox(
 ): PreparedSandbox {
   const root = posix.resolve(options.dir);
   const at = (path: string) => posix.join(root, path);
-  const fileValues =
-    options.context === undefined ? new Map() : parseContextFile(readFileSync(options.context, 'utf8'));
-  const now = new Date();
-  const loaded = loadSettings(mergeSources(env, fileValues), { now });
-  if (!loaded.ok) throw new SandboxInputError(loaded.problems);
   const system: SystemProbe =
     options.addresses === undefined
       ? liveSystem
@@ -75,12 +69,6 @@ export function prepareSandbox(
           disk: liveSystem.disk,
           network: () => ({ hostname: 'sandbox', addresses: [...(options.addresses ?? [])] }),
         };
-  const host = readHostFacts({ ...(options.proc === undefined ? {} : { procDir: options.proc }), system });
-  ensureDirectories(DIRECTORIES, { root, owners: null });
-  const stateDir = at(LAYOUT.stateDir);
-  const { secrets, store } = resolveSecrets(loaded.settings, readStoredSecrets(stateDir), randomSecrets);
-  storeSecrets(stateDir, store);
-  const tls = prepareTls({ root, settings: loaded.settings, host, now });
   const target: ServingTarget = {
     root,
     httpsListen: [`127.0.0.1:${options.port}`],
@@ -92,37 +80,36 @@ export function prepareSandbox(
   };
   // The client tools are served at /slm-copilot.mjs: the sandbox serves the bundle it runs from.
   const running = process.argv[1] ?? '';
-  if (running.endsWith('.mjs')) {
-    mkdirSync(posix.dirname(at(LAYOUT.bundle)), { recursive: true });
-    copyFileSync(running, at(LAYOUT.bundle));
-  }
-  const bundleSha256 = running.endsWith('.mjs')
-    ? createHash('sha256').update(readFileSync(running)).digest('hex')
-    : undefined;
-  const planned = computePlan({
-    settings: loaded.settings,
-    host,
-    secrets,
-    version: VERSION,
-    tls,
+  const servesBundle = running.endsWith('.mjs');
+  const result = prepare({
+    root,
+    contextValues: readContext(env, options.context).values,
+    readHost: () =>
+      readHostFacts({ ...(options.proc === undefined ? {} : { procDir: options.proc }), system }),
     target,
-    ...(bundleSha256 === undefined ? {} : { bundleSha256 }),
+    now: new Date(),
+    ...(servesBundle
+      ? { bundleSha256: createHash('sha256').update(readFileSync(running)).digest('hex') }
+      : {}),
+    beforeWrite: () => {
+      ensureDirectories(DIRECTORIES, { root, owners: null });
+      if (servesBundle) {
+        mkdirSync(posix.dirname(at(LAYOUT.bundle)), { recursive: true });
+        copyFileSync(running, at(LAYOUT.bundle));
+      }
+    },
   });
-  if (!planned.ok) throw new SandboxInputError(planned.errors);
-  applyFiles(planned.plan.files, { root, owners: null, directoryMode: 0o700 });
+  if (!result.ok) throw new SandboxInputError(result.problems);
+  const { plan, settings, secrets, warnings } = result.prepared;
+  applyFiles(plan.files, { root, owners: null, directoryMode: 0o700 });
   const credentialsPath = at('credentials.json');
   const credentials = {
     keys: Object.fromEntries(secrets.apiKeys.map(({ name, key }) => [name, key])),
-    user: loaded.settings.authUser,
+    user: settings.authUser,
     password: secrets.password,
   };
   writeAtomically(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, 0o600);
-  return {
-    plan: planned.plan,
-    settings: loaded.settings,
-    warnings: [...loaded.warnings, ...planned.warnings],
-    credentialsPath,
-  };
+  return { plan, settings, warnings, credentialsPath };
 }
 
 export interface SandboxIo {

@@ -37,6 +37,9 @@ export const LAYOUT = {
   tlsCaPublic: '/var/lib/slm-copilot/tls/ca-public.pem',
 } as const;
 
+/** one-context writes every context variable here (0400 root), besides exporting them to the hook. */
+export const ONE_ENV = '/var/run/one-context/one_env';
+
 export const LOCALAI_ADDRESS = { host: '127.0.0.1', port: 8080 } as const;
 export const RELAY_ADDRESS = { host: '127.0.0.1', port: 8081 } as const;
 
