@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { curlHttp, type Http } from '../../src/artifacts/download/http.ts';
+import { curlHttp, type Http } from '../../src/artifacts/download/curl.ts';
 
 export interface Route {
   readonly status?: number;

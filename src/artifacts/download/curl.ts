@@ -1,5 +1,8 @@
 /**
- * One curl transfer into a `.part` file. curl does the HTTP work the VM needs without a Node HTTP client: resume
+ * The one curl wrapper of the program: downloads for the installer, the image build and `make lock`, and the
+ * small documents `make lock` reads (checksum files, API answers) through the same runner.
+ *
+ * A download is one curl transfer into a `.part` file. curl does the HTTP work the VM needs without a Node HTTP client: resume
  * (`-C -` sends `Range: bytes=<part size>-`), its own retries for transient failures, `--fail` on HTTP errors, and
  * the proxy variables (http_proxy, https_proxy, all_proxy, no_proxy — lowercase http_proxy only: curl ignores
  * HTTP_PROXY by design). Its progress meter is off; callers watch the part file grow instead.
@@ -12,6 +15,9 @@
  * the caller resumes them.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ArtifactError } from './errors.ts';
 
 /** Arguments for downloading `url` into `part`, resuming whatever the part already holds. */
@@ -42,6 +48,8 @@ export function curlArguments(url: string, part: string): string[] {
 
 export interface CurlOutcome {
   readonly code: number;
+  /** What curl wrote to stdout, when asked for (captureStdout); '' otherwise. */
+  readonly stdout: string;
   /** curl's last error lines (its progress meter is off, so stderr holds only errors). */
   readonly stderr: string;
 }
@@ -79,41 +87,205 @@ export interface RunCurlOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Ends curl (SIGTERM); the outcome then says so with code 28, as a stalled transfer. */
   readonly signal?: AbortSignal;
+  readonly captureStdout?: boolean;
+  /** The error when curl is not installed (default: the downloader's ArtifactError). */
+  readonly missingCurl?: (curl: string) => Error;
 }
 
 export function runCurl(args: readonly string[], options: RunCurlOptions): Promise<CurlOutcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(options.curl, args, {
       env: options.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', options.captureStdout === true ? 'pipe' : 'ignore', 'pipe'],
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
+    let stdout = '';
     let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4096);
     });
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (error.name === 'AbortError') return; // 'close' follows with the signal
       if (error.code === 'ENOENT') {
         reject(
-          new ArtifactError(
-            'curl-missing',
-            `curl is needed to download artifacts and "${options.curl}" was not found. Fix: apt-get install -y curl`,
-            [],
-          ),
+          options.missingCurl?.(options.curl) ??
+            new ArtifactError(
+              'curl-missing',
+              `curl is needed to download artifacts and "${options.curl}" was not found. Fix: apt-get install -y curl`,
+              [],
+            ),
         );
       } else reject(error);
     });
     child.once('close', (code, signal) => {
       if (options.signal?.aborted) {
-        resolve({ code: 28, stderr: `${String(options.signal.reason ?? 'stopped')}` });
+        resolve({ code: 28, stdout, stderr: `${String(options.signal.reason ?? 'stopped')}` });
       } else {
         resolve({
           code: code ?? 128,
+          stdout,
           stderr: signal === null ? stderr.trim() : `${stderr.trim()} (killed by ${signal})`.trim(),
         });
       }
     });
   });
+}
+
+// Documents and downloads for `make lock` (src/artifacts/refresh): proxy variables honoured, redirects followed,
+// transient errors retried, failures reported in one line. Documents are small and read into memory; artifacts go
+// to a file, resuming.
+
+export interface HttpResponse {
+  readonly status: number;
+  /** Header names in lower case, from the last response (after redirects). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface HttpOptions {
+  /** curl's environment, proxy variables included. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly curl?: string;
+  /** Tests map the publishers' https addresses onto loopback servers; the identity otherwise. */
+  readonly rewrite?: (url: string) => string;
+}
+
+export interface Http {
+  /** GET (or HEAD) a document. A transport failure (no route, DNS, TLS) rejects with curl's message. */
+  request(
+    url: string,
+    init?: { readonly method?: 'GET' | 'HEAD'; readonly headers?: Readonly<Record<string, string>> },
+  ): Promise<HttpResponse>;
+  /** Downloads `url` into `part`, resuming interrupted transfers; rejects when it cannot complete. */
+  download(url: string, part: string, onProgress?: (bytes: number) => void): Promise<void>;
+  /** The address actually contacted (after the test rewrite), for messages. */
+  describe(url: string): string;
+}
+
+export function curlHttp(options: HttpOptions): Http {
+  const rewrite = options.rewrite ?? ((url: string) => url);
+  const curl = options.curl ?? 'curl';
+  return {
+    describe: (url) => (rewrite(url) === url ? url : `${url} (→ ${rewrite(url)})`),
+    request: (url, init = {}) => requestDocument(curl, options.env, rewrite(url), init),
+    download: (url, part, onProgress) => downloadFile(curl, options.env, rewrite(url), part, onProgress),
+  };
+}
+
+async function requestDocument(
+  curl: string,
+  env: NodeJS.ProcessEnv,
+  url: string,
+  init: { readonly method?: 'GET' | 'HEAD'; readonly headers?: Readonly<Record<string, string>> },
+): Promise<HttpResponse> {
+  const dir = mkdtempSync(join(tmpdir(), 'slm-lock-http-'));
+  try {
+    const headerFile = join(dir, 'headers');
+    const bodyFile = join(dir, 'body');
+    const args = [
+      '--silent',
+      '--show-error',
+      '--location',
+      '--proto',
+      '=http,https',
+      '--connect-timeout',
+      '20',
+      '--max-time',
+      '300',
+      '--retry',
+      '3',
+      '--retry-delay',
+      '2',
+      '--dump-header',
+      headerFile,
+      '--output',
+      bodyFile,
+      '--write-out',
+      '%{http_code}',
+      ...(init.method === 'HEAD' ? ['--head'] : []),
+      ...Object.entries(init.headers ?? {}).flatMap(([name, value]) => ['--header', `${name}: ${value}`]),
+      '--',
+      url,
+    ];
+    const { code, stdout, stderr } = await runCurl(args, {
+      curl,
+      env,
+      captureStdout: true,
+      missingCurl: (command) =>
+        new Error(`"${command}" was not found; make lock needs curl. Fix: apt-get install -y curl`),
+    });
+    if (code !== 0) throw new Error(`cannot fetch ${url}: ${lastLine(stderr) || `curl exited with ${code}`}`);
+    const headers = lastHeaderBlock(readOrEmpty(headerFile));
+    return { status: Number(stdout.trim()), headers, body: readOrEmpty(bodyFile) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The header fields of the last response in a `--dump-header` file (one block per redirect hop). */
+export function lastHeaderBlock(text: string): Record<string, string> {
+  const blocks = text.split(/\r?\n\r?\n/).filter((block) => /^HTTP\//.test(block.trim()));
+  const last = blocks.at(-1) ?? '';
+  const headers: Record<string, string> = {};
+  for (const line of last.split(/\r?\n/).slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+const MAX_ATTEMPTS_WITHOUT_PROGRESS = 3;
+
+async function downloadFile(
+  curl: string,
+  env: NodeJS.ProcessEnv,
+  url: string,
+  part: string,
+  onProgress?: (bytes: number) => void,
+): Promise<void> {
+  let withoutProgress = 0;
+  for (;;) {
+    const before = sizeOf(part);
+    const timer = setInterval(() => onProgress?.(sizeOf(part)), 2000);
+    let outcome: Awaited<ReturnType<typeof runCurl>>;
+    try {
+      outcome = await runCurl(curlArguments(url, part), { curl, env });
+    } finally {
+      clearInterval(timer);
+    }
+    onProgress?.(sizeOf(part));
+    const verdict = curlVerdict(outcome.code);
+    if (verdict === 'done') return;
+    const reason = lastLine(outcome.stderr) || `curl exited with ${outcome.code}`;
+    if (verdict === 'next-source') throw new Error(`cannot download ${url}: ${reason}`);
+    if (verdict === 'restart') rmSync(part, { force: true });
+    withoutProgress = sizeOf(part) > before ? 0 : withoutProgress + 1;
+    if (withoutProgress >= MAX_ATTEMPTS_WITHOUT_PROGRESS) {
+      throw new Error(`cannot download ${url}: ${reason} (${withoutProgress} attempts without progress)`);
+    }
+  }
+}
+
+/** curl repeats its error once per retry: the last line says it. */
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1)?.trim() ?? '';
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { parseTarCommitId, type Stated } from '../publishers/publisherPins.ts';
+import { parseTarCommitId, type Stated } from '../publishers/parse.ts';
 
 export interface Observation {
   readonly sha256: string;

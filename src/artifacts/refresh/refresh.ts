@@ -7,12 +7,17 @@
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBytes } from '../../core/lib/bytes.ts';
-import type { Http } from '../download/http.ts';
+import type { Http } from '../download/curl.ts';
 import { type ArtifactEntry, type ArtifactLock, isPinned } from '../lock/lock.ts';
-import { type ObservedFile, type PinChange, resolvePin } from '../publishers/publisherPins.ts';
-import { disagreement, pinnedNote } from '../publishers/publishers.ts';
+import {
+  disagreement,
+  type ObservedFile,
+  type PinChange,
+  pinnedNote,
+  resolvePin,
+} from '../publishers/pins.ts';
+import { type Origin, publisherStatement, type Statement } from '../publishers/statements.ts';
 import { type Archiver, archiveCommit, observeFile } from './files.ts';
-import { type Origin, publisherStatement, type Statement } from './statements.ts';
 
 export interface RefreshOptions {
   readonly lock: ArtifactLock;

@@ -8,16 +8,14 @@ import {
   parseGitHubCommit,
   parseGitHubReleaseAsset,
   parseTarCommitId,
-  resolvePin,
-} from '../../../src/artifacts/publishers/publisherPins.ts';
+} from '../../../src/artifacts/publishers/parse.ts';
+import { disagreement, pinnedNote, resolvePin } from '../../../src/artifacts/publishers/pins.ts';
 import {
   bearerTokenUrl,
-  disagreement,
   latestUbuntuSerial,
   parseBearerChallenge,
-  pinnedNote,
   ubuntuDatedUrls,
-} from '../../../src/artifacts/publishers/publishers.ts';
+} from '../../../src/artifacts/publishers/sources.ts';
 import { gitArchive } from '../../support/fakePublishers.ts';
 
 const SHA = 'a'.repeat(64);

@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ArtifactEntry, ArtifactLock } from '../../../src/artifacts/lock/lock.ts';
-import { serializeLock } from '../../../src/artifacts/lock/lock.ts';
-import { validateLock } from '../../../src/artifacts/lock/validateLock.ts';
-import { runLockCommand } from '../../../src/artifacts/refresh/command.ts';
-import type { Archiver } from '../../../src/artifacts/refresh/files.ts';
+import type { ArtifactEntry, ArtifactLock } from '../../src/artifacts/lock/lock.ts';
+import { serializeLock } from '../../src/artifacts/lock/lock.ts';
+import { validateLock } from '../../src/artifacts/lock/validateLock.ts';
+import type { Archiver } from '../../src/artifacts/refresh/files.ts';
+import { runLockCommand } from '../../src/cli/lockCommand.ts';
 import {
   type FakePublishers,
   gitArchive,
@@ -19,7 +19,7 @@ import {
   type Route,
   sha256,
   startPublishers,
-} from '../../support/fakePublishers.ts';
+} from '../support/fakePublishers.ts';
 
 const TOOL = Buffer.from('tool binary v1\n'.repeat(500));
 const RUNTIME = Buffer.from('runtime tarball\n'.repeat(700));

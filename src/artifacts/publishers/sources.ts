@@ -1,10 +1,8 @@
 /**
- * Pure helpers of `make lock` beyond the checksum parsers of src/artifacts/publishers/publisherPins.ts: where each publisher
- * states its checksums, how a moving reference (Ubuntu's release/, a Hugging Face branch) resolves to a fixed one,
- * and whether what a publisher states now contradicts what the lock already pins.
+ * Where each publisher states its checksums (URLs, request headers, a registry's token challenge), and how a moving
+ * reference (Ubuntu's release/, a Hugging Face branch) resolves to a fixed one. Pure.
  */
-import type { ArtifactEntry } from '../lock/lock.ts';
-import type { PublisherClaim, Stated } from './publisherPins.ts';
+import type { Stated } from './parse.ts';
 
 /** What a registry's manifest request must accept so the tag's own digest (index or manifest) comes back. */
 export const OCI_MANIFEST_ACCEPT = [
@@ -99,39 +97,4 @@ export function huggingFaceTreeUrl(repo: string, revision: string, path: string)
 
 export function huggingFaceRevisionUrl(repo: string, branch: string): string {
   return `https://huggingface.co/api/models/${repo}/revision/${branch}`;
-}
-
-/**
- * What a publisher states now that contradicts a pinned entry (the lock file), or null when it agrees. This is
- * the statement the pin rests on: the sha256 where the publisher states one, npm's integrity, the registry's
- * digest, the commit a tag points to. An unpinned entry contradicts nothing.
- */
-export function disagreement(entry: ArtifactEntry, claim: PublisherClaim): string | null {
-  if (!entry.pinned) return null;
-  const differs = (what: string, now: string | undefined, pinned: string | null) =>
-    now !== undefined && now !== pinned
-      ? `the publisher now states ${what} ${now}, the lock pins ${pinned ?? 'nothing'}`
-      : null;
-  switch (entry.source.kind) {
-    case 'sha256sums-file':
-    case 'huggingface-lfs':
-    case 'github-release-asset':
-      return differs('sha256', claim.sha256?.toLowerCase(), entry.sha256);
-    case 'npm-integrity':
-      return differs('integrity', claim.integrity, entry.source.integrity);
-    case 'oci-digest':
-      return differs('digest', claim.digest, entry.source.digest);
-    case 'github-archive':
-      return differs('commit', claim.commit, entry.source.commit);
-  }
-}
-
-/** A note once its entry is pinned: sentences saying why it was not pinned are no longer true and go. */
-export function pinnedNote(note: string | undefined): string | undefined {
-  if (note === undefined) return undefined;
-  const kept = note
-    .split(/(?<=\.)\s+/)
-    .filter((sentence) => !/^Not pinned\b/i.test(sentence))
-    .join(' ');
-  return kept === '' ? undefined : kept;
 }

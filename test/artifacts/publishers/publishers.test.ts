@@ -3,15 +3,14 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ArtifactEntry, ArtifactLock } from '../../../src/artifacts/lock/lock.ts';
 import {
-  diffLocks,
   parseHuggingFaceCommit,
   parseHuggingFaceTree,
   parseNpmVersion,
   parseOciDigest,
   parseSha256Sums,
-  resolvePin,
   sha512Integrity,
-} from '../../../src/artifacts/publishers/publisherPins.ts';
+} from '../../../src/artifacts/publishers/parse.ts';
+import { diffLocks, resolvePin } from '../../../src/artifacts/publishers/pins.ts';
 import { bytes, sha256 } from '../../support/loopback.ts';
 
 const FILE = bytes(4096, 3);

@@ -4,10 +4,9 @@
  * manifest digest, GitHub's release asset digests and tag commits. Also says where the bytes come from.
  */
 
-import type { Http } from '../download/http.ts';
+import type { Http } from '../download/curl.ts';
 import type { ArtifactEntry } from '../lock/lock.ts';
 import {
-  type PublisherClaim,
   parseGitHubCommit,
   parseGitHubReleaseAsset,
   parseHuggingFaceCommit,
@@ -16,7 +15,8 @@ import {
   parseOciDigest,
   parseSha256Sums,
   type Stated,
-} from '../publishers/publisherPins.ts';
+} from './parse.ts';
+import type { PublisherClaim } from './pins.ts';
 import {
   bearerTokenUrl,
   GITHUB_API_HEADERS,
@@ -29,7 +29,7 @@ import {
   parseBearerToken,
   ubuntuDatedUrls,
   ubuntuSeriesIndex,
-} from '../publishers/publishers.ts';
+} from './sources.ts';
 
 export type Origin =
   /** Download this URL. */
