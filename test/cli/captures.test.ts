@@ -4,11 +4,10 @@
  * each host fixture, and the services.log of configure/bootstrap boots. UPDATE_GOLDEN=1 rewrites them.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { BUNDLE, requireBundle } from '../support/bundle.ts';
+import { requireBundle, runBundle } from '../support/bundle.ts';
 import { assertGolden } from '../support/golden.ts';
 import { FIXTURE_HOSTS } from '../support/hosts.ts';
 import { newRoot, runStage } from '../support/stages.ts';
@@ -16,14 +15,7 @@ import { newRoot, runStage } from '../support/stages.ts';
 const golden = (name: string) => new URL(`./golden/captures/${name}`, import.meta.url);
 
 /** The bundle with a bare environment (no ONEAPP_* or SLM_* from the developer's shell). */
-function run(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BUNDLE, ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', COLUMNS: '80' },
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const run = (args: readonly string[]) => runBundle(process.execPath, [...args], { COLUMNS: '80' });
 
 const COMMANDS = [
   [],

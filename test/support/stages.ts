@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APPLIANCE_USERS, ensureUsers } from '../../src/appliance/stages/users.ts';
-import { BUNDLE } from './bundle.ts';
+import { BUNDLE, collect } from './bundle.ts';
 import { FIXTURE_HOSTS } from './hosts.ts';
 
 export function newRoot(): string {
@@ -68,14 +68,5 @@ export function runStageAsync(
   env: Record<string, string> = {},
 ): Promise<StageRun> {
   const { args, options } = command(root, stage, context, extra, env);
-  const child = spawn('sh', args, options);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data: Buffer) => {
-    stdout += data.toString();
-  });
-  child.stderr.on('data', (data: Buffer) => {
-    stderr += data.toString();
-  });
-  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+  return collect(spawn('sh', args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] }), 120_000);
 }

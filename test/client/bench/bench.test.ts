@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { requireBundle } from '../../support/bundle.ts';
-import { jsonOf, runCli } from '../../support/cli.ts';
+import { jsonOf, requireBundle, runBundleAsync } from '../../support/bundle.ts';
 import { type Gateway, startGateway } from '../../support/gateway.ts';
 
 interface Rates {
@@ -45,7 +44,7 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
   after(() => gateway?.close());
 
   it('reports prefill and decode speeds within 10% at ~1k, 4k and 16k tokens, and a prompt cache that is not reused', async () => {
-    const run = await runCli([
+    const run = await runBundleAsync([
       'bench',
       gateway.sandbox.url,
       '--key',
@@ -85,7 +84,7 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
   });
 
   it('prints a table and the diagnoses, and no progress bar when stderr is not a terminal', async () => {
-    const run = await runCli([
+    const run = await runBundleAsync([
       'bench',
       gateway.sandbox.url,
       '--key',
@@ -109,7 +108,7 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
 
   it('refuses to send anything to a server it cannot verify', async () => {
     const before = gateway.standin.requests.filter((r) => r.path.startsWith('/v1/')).length;
-    const run = await runCli(['bench', gateway.sandbox.url, '--key', gateway.key]);
+    const run = await runBundleAsync(['bench', gateway.sandbox.url, '--key', gateway.key]);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /FAIL {2}tls/);
     assert.equal(gateway.standin.requests.filter((r) => r.path.startsWith('/v1/')).length, before);

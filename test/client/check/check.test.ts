@@ -4,9 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BrokenGateway, startBrokenGateway, type Tamper } from '../../support/brokenGateway.ts';
-import { APPLIANCE_NODE, requireBundle } from '../../support/bundle.ts';
+import { APPLIANCE_NODE, jsonOf, requireBundle, runBundleAsync } from '../../support/bundle.ts';
 import { makeTestPki } from '../../support/certificates.ts';
-import { jsonOf, runCli } from '../../support/cli.ts';
 import { type Gateway, startGateway } from '../../support/gateway.ts';
 
 interface Report {
@@ -40,7 +39,7 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
   after(() => gateway?.close());
 
   const check = (url: string, extra: readonly string[], node?: string) =>
-    runCli(['check', url, '--key', gateway.key, ...extra], node === undefined ? {} : { node });
+    runBundleAsync(['check', url, '--key', gateway.key, ...extra], node === undefined ? {} : { node });
   const failing = (report: Report) => report.results.filter((r) => r.status === 'fail').map((r) => r.id);
   const result = (report: Report, id: string) => report.results.find((r) => r.id === id);
 

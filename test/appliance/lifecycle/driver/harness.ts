@@ -40,7 +40,9 @@ export const DRIVER_COMMON = fileURLToPath(new URL('./common.sh', import.meta.ur
 export const APPLIANCE = fileURLToPath(
   new URL('../../../../appliances/slm-copilot/appliance.sh', import.meta.url),
 );
-export const BUNDLE = fileURLToPath(new URL('../../../../dist/slm-copilot.mjs', import.meta.url));
+export { BUNDLE } from '../../../support/bundle.ts';
+
+import { BUNDLE } from '../../../support/bundle.ts';
 
 /** Where the driver keeps its files under a root (the VM's paths with the root in front). */
 export interface DriverPaths {
