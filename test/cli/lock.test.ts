@@ -20,6 +20,7 @@ import {
   sha256,
   startPublishers,
 } from '../support/fakePublishers.ts';
+import { huggingFaceEntry } from '../support/lockEntries.ts';
 
 const TOOL = Buffer.from('tool binary v1\n'.repeat(500));
 const RUNTIME = Buffer.from('runtime tarball\n'.repeat(700));
@@ -268,22 +269,7 @@ describe('make lock: each publisher kind', () => {
       ]),
     });
     publishers.routes.set(`https://huggingface.co/org/repo/resolve/${commit}/m.gguf`, { body: model });
-    const entry: ArtifactEntry = {
-      name: 'model',
-      version: 'Q4_K_M',
-      file: 'm.gguf',
-      url: 'https://huggingface.co/org/repo/resolve/main/m.gguf',
-      sha256: null,
-      size: null,
-      pinned: false,
-      source: {
-        kind: 'huggingface-lfs',
-        url: 'https://huggingface.co/api/models/org/repo/tree/main',
-        repo: 'org/repo',
-        revision: 'main',
-        path: 'm.gguf',
-      },
-    };
+    const entry: ArtifactEntry = huggingFaceEntry('model', 'Q4_K_M', 'm.gguf');
     const path = writeLock(entry);
     const result = await lock(path);
     assert.equal(result.code, 0, result.err);

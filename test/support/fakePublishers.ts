@@ -58,7 +58,8 @@ export async function startPublishers(routes: Record<string, Route>): Promise<Fa
   };
 }
 
-export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+export { sha256 } from './loopback.ts';
+
 export const integrity = (data: Buffer | string) =>
   `sha512-${createHash('sha512').update(data).digest('base64')}`;
 

@@ -15,6 +15,7 @@ import {
 import { readLockFile } from '../../../src/artifacts/lock/lockFile.ts';
 import { parseLock, validateLock } from '../../../src/artifacts/lock/validateLock.ts';
 import { LOCALAI_VERSION, MODEL } from '../../../src/core/facts/model.ts';
+import { huggingFaceEntry } from '../../support/lockEntries.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SHA = 'a'.repeat(64);
@@ -41,20 +42,7 @@ function goodLock(): Record<string, unknown> {
         },
       },
       {
-        name: 'weights',
-        version: 'Q4',
-        file: 'w.gguf',
-        url: 'https://huggingface.co/org/repo/resolve/main/w.gguf',
-        sha256: null,
-        size: null,
-        pinned: false,
-        source: {
-          kind: 'huggingface-lfs',
-          url: 'https://huggingface.co/api/models/org/repo/tree/main',
-          repo: 'org/repo',
-          revision: 'main',
-          path: 'w.gguf',
-        },
+        ...huggingFaceEntry('weights', 'Q4', 'w.gguf'),
         note: 'not pinned yet',
       },
       {

@@ -11,6 +11,7 @@ import {
   sha512Integrity,
 } from '../../../src/artifacts/publishers/parse.ts';
 import { diffLocks, resolvePin } from '../../../src/artifacts/publishers/pins.ts';
+import { huggingFaceEntry } from '../../support/lockEntries.ts';
 import { bytes, sha256 } from '../../support/loopback.ts';
 
 const FILE = bytes(4096, 3);
@@ -151,22 +152,7 @@ describe('resolvePin (make lock)', () => {
   });
 
   it('pins a Hugging Face file to the commit, in revision and URL', () => {
-    const entry: ArtifactEntry = {
-      name: 'model',
-      version: 'Q4_K_M',
-      file: 'm.gguf',
-      url: 'https://huggingface.co/org/repo/resolve/main/m.gguf',
-      sha256: null,
-      size: null,
-      pinned: false,
-      source: {
-        kind: 'huggingface-lfs',
-        url: 'https://huggingface.co/api/models/org/repo/tree/main',
-        repo: 'org/repo',
-        revision: 'main',
-        path: 'm.gguf',
-      },
-    };
+    const entry: ArtifactEntry = huggingFaceEntry('model', 'Q4_K_M', 'm.gguf');
     const result = resolvePin(entry, { sha256: FILE_SHA, size: FILE.length, revision: COMMIT }, observed);
     assert.ok(result.ok, result.ok ? '' : result.problems.join('\n'));
     assert.equal(result.entry.url, `https://huggingface.co/org/repo/resolve/${COMMIT}/m.gguf`);
