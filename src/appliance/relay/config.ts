@@ -2,7 +2,7 @@
  * The relay's configuration: validation, and options from the JSON file (src/core/render/relayConfig.ts writes it;
  * its schema and defaults are src/core/facts/relay.ts).
  */
-import { RELAY_DEFAULTS, type RelayConfigFile } from '../../core/facts/relay.ts';
+import { RELAY_DEFAULTS, type RelayConfigFile, type RelayLimits } from '../../core/facts/relay.ts';
 
 export interface ReadinessOptions {
   /** How often /readyz is probed. */
@@ -13,7 +13,7 @@ export interface ReadinessOptions {
   readonly probeTimeoutMs: number;
 }
 
-export interface RelayConfig {
+export interface RelayConfig extends RelayLimits {
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
@@ -21,16 +21,6 @@ export interface RelayConfig {
   readonly upstreamUrl: string;
   /** The internal LocalAI key, sent as `Authorization: Bearer`; null sends none. */
   readonly upstreamKey: string | null;
-  /** The header nginx sets (always overwriting) to the key's name; read for accounting, never forwarded. */
-  readonly keyNameHeader: string;
-  /** A stream with no upstream byte after this long gets SSE headers and keep-alive comments. */
-  readonly graceMs: number;
-  readonly keepAliveIntervalMs: number;
-  /** End to end, queue included (ONEAPP_COPILOT_API_TIMEOUT). */
-  readonly timeoutMs: number;
-  /** Completions that may wait while one is served; more are refused with 429. */
-  readonly queueLimit: number;
-  readonly bodyLimitBytes: number;
   /** Longer than nginx's upstream keepalive_timeout (60 s), so nginx never reuses a connection the relay closed. */
   readonly serverKeepAliveMs: number;
   /** Seconds a client is told to wait after a 429. */

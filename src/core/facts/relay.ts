@@ -9,21 +9,28 @@ import { MODEL, REQUEST_BODY_LIMIT_MIB } from './model.ts';
 
 export const RELAY_CONFIG_PATH = '/etc/slm-copilot/relay.json';
 
-/** What `slm-copilot relay --config FILE` reads (src/appliance/relay/config.ts validates it). Times in milliseconds. */
-export interface RelayConfigFile {
+/** The relay's limits and timings, in the file and in the running relay alike. Times in milliseconds. */
+export interface RelayLimits {
+  /** Set by nginx (always overwriting) to the key's name; the relay counts usage under it, never forwards it. */
+  readonly keyNameHeader: string;
+  /** A stream with no upstream byte after this long gets SSE headers and keep-alive comments. */
+  readonly graceMs: number;
+  readonly keepAliveIntervalMs: number;
+  /** End to end, queue included (ONEAPP_COPILOT_API_TIMEOUT). */
+  readonly timeoutMs: number;
+  /** Completions that may wait while one is served; more are refused with 429. */
+  readonly queueLimit: number;
+  readonly bodyLimitBytes: number;
+}
+
+/** What `slm-copilot relay --config FILE` reads (src/appliance/relay/config.ts validates it). */
+export interface RelayConfigFile extends RelayLimits {
   readonly listen: { readonly host: string; readonly port: number };
   readonly upstream: {
     readonly url: string;
     /** File holding LocalAI's internal API key (only the relay and LocalAI know it); null sends none. */
     readonly apiKeyFile: string | null;
   };
-  /** Set by nginx (always overwritten) to the key's name; the relay counts usage under it. */
-  readonly keyNameHeader: string;
-  readonly graceMs: number;
-  readonly keepAliveIntervalMs: number;
-  readonly timeoutMs: number;
-  readonly queueLimit: number;
-  readonly bodyLimitBytes: number;
   readonly readiness: { readonly pollIntervalMs: number; readonly warmupModel: string } | false;
 }
 
