@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 BIN := node_modules/.bin
 
-.PHONY: help check deps lint typecheck shellcheck build test image lock clean
+.PHONY: help check deps lint typecheck shellcheck build test engine image lock clean
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -48,6 +48,13 @@ build: ## bundle src/cli/main.ts into dist/slm-copilot.mjs
 test: ## run test/**/*.test.ts (node:test via tsx)
 	@echo '==> test'
 	@node scripts/run-tests.mjs
+
+# Test tooling, not part of the product: llama.cpp's llama-server built from the source the pinned node-llama-cpp
+# tarball ships, and the generated Devstral-shaped models, cached under $${SLM_COPILOT_CACHE:-~/.cache/slm-copilot}.
+# ENGINE_ARGS: --engine-only, --models=small (a subset). See tools/engine/README.md.
+engine: ## build (or find cached) llama-server and the test models: see tools/engine/README.md
+	@echo '==> engine'
+	@node --import tsx tools/engine/engine.ts $(ENGINE_ARGS)
 
 # The image build: preflight (lists every missing piece and stops), verified artifacts, Packer with KVM, compressed
 # export/slm-copilot-<version>.qcow2, its manifest and marketplace/. Settings: packer/build.sh; guide: docs/BUILD.md.
