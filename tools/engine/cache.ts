@@ -171,7 +171,7 @@ export const MODEL_SIZES = {
   slow: {
     name: 'slow',
     embedding: 2048,
-    layers: 12,
+    layers: 10,
     heads: 16,
     kvHeads: 4,
     headDim: 128,

@@ -298,6 +298,15 @@ export function ensureModel(
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+  // Older generations of this size (another script or parameters) are dead weight: hundreds of MB for the slow one.
+  const models = join(layout.dir, '..');
+  const current = layout.dir.split('/').pop() as string;
+  for (const name of readdirSync(models)) {
+    if (name.startsWith(`${size.name}-`) && name !== current && !name.includes('.staging-')) {
+      log(`removing ${name} (an older ${size.name} model)`);
+      rmSync(join(models, name), { recursive: true, force: true });
+    }
+  }
   return layout;
 }
 

@@ -67,7 +67,8 @@ describe('engine cache key', () => {
   });
 
   test("reads the CPU flags from cpuinfo's first flags line, sorted and de-duplicated", () => {
-    const cpuinfo = 'processor\t: 0\nflags\t\t: sse2 avx2 avx fma avx\nprocessor\t: 1\nflags\t\t: sse2 other\n';
+    const cpuinfo =
+      'processor\t: 0\nflags\t\t: sse2 avx2 avx fma avx\nprocessor\t: 1\nflags\t\t: sse2 other\n';
     assert.equal(cpuFlags(cpuinfo), 'avx avx2 fma sse2');
     assert.equal(cpuFlags('no flags here'), 'unknown');
   });
@@ -80,7 +81,11 @@ describe('engine cache key', () => {
       modelKey('script-b', size, 'commit-a'),
       modelKey('script-a', size, 'commit-b'),
       ...Object.entries(size).map(([field, value]) =>
-        modelKey('script-a', { ...size, [field]: typeof value === 'string' ? `${value}x` : value + 1 }, 'commit-a'),
+        modelKey(
+          'script-a',
+          { ...size, [field]: typeof value === 'string' ? `${value}x` : value + 1 },
+          'commit-a',
+        ),
       ),
     ]);
     assert.equal(keys.size, 3 + Object.keys(size).length);
@@ -134,7 +139,8 @@ describe('the committed sha512', () => {
     const actual = integrityOf(tarball);
     assert.throws(
       () => verifyTarball(tarball, lock.integrity),
-      (err: Error) => err.message.includes(`expected ${lock.integrity}`) && err.message.includes(`actual   ${actual}`),
+      (err: Error) =>
+        err.message.includes(`expected ${lock.integrity}`) && err.message.includes(`actual   ${actual}`),
     );
     assert.doesNotThrow(() => verifyTarball(tarball, actual));
   });
@@ -151,7 +157,7 @@ describe('the committed sha512', () => {
     });
     const out = `${r.stdout}${r.stderr}`;
     assert.equal(r.status, 1, out);
-    assert.match(out, new RegExp(`cached llama-server does not run: exit 3: no output, rebuilding`));
+    assert.match(out, /cached llama-server does not run: exit 3: no output, rebuilding/);
     assert.match(out, /does not match the sha512 committed in tools\/engine\/engine\.lock\.json/);
     assert.ok(out.includes(`expected ${lock.integrity}`), out);
     assert.ok(out.includes(`actual   ${integrityOf(tarball)}`), out);
@@ -166,6 +172,9 @@ describe('missing tools', () => {
       { what: 'git', apt: 'git', present: () => true },
       { what: "python3's numpy", apt: 'python3-numpy', present: () => false },
     ]);
-    assert.deepEqual(missing, ['cmake: apt-get install -y cmake', "python3's numpy: apt-get install -y python3-numpy"]);
+    assert.deepEqual(missing, [
+      'cmake: apt-get install -y cmake',
+      "python3's numpy: apt-get install -y python3-numpy",
+    ]);
   });
 });
