@@ -97,56 +97,109 @@ describe('llama-server on the small model', () => {
   });
 });
 
+const TOOLS = [
+  {
+    type: 'function',
+    function: {
+      name: 'read_file',
+      description: 'Read a file of the workspace',
+      parameters: {
+        type: 'object',
+        properties: { path: { type: 'string', enum: ['src/config.ts', 'package.json'] } },
+        required: ['path'],
+        additionalProperties: false,
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'list_files',
+      description: 'List the workspace',
+      parameters: {
+        type: 'object',
+        properties: { depth: { type: 'integer', minimum: 1, maximum: 3 } },
+        required: ['depth'],
+        additionalProperties: false,
+      },
+    },
+  },
+];
+
+interface ToolCallAnswer {
+  choices: Array<{
+    finish_reason: string;
+    message: {
+      content: string | null;
+      tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+    };
+  }>;
+}
+
+async function chat(url: string, body: object): Promise<ToolCallAnswer> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL_ID, ...body }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as ToolCallAnswer;
+}
+
 describe("llama.cpp's chat handler for the Devstral-shaped template", () => {
   let engine: RunningEngine;
   before(async () => {
     // Debug verbosity (-lv 5) prints which template handler common/chat.cpp chose for each request.
-    engine = await startEngine({
-      size: 'small',
-      maxTokens: 4,
-      extraArgs: ['-lv', '5'],
-      readyTimeoutMs: 60_000,
-    });
+    engine = await startEngine({ size: 'small', extraArgs: ['-lv', '5'], readyTimeoutMs: 60_000 });
   });
   after(() => engine?.stop());
 
   test('is the Ministral/Devstral one (common_chat_params_init_ministral_3), chat format peg-native', async () => {
     const before = engine.log().length;
-    const res = await fetch(`${engine.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: MODEL_ID,
-        messages: [
-          { role: 'system', content: 'You are a coding agent.' },
-          { role: 'user', content: 'Read the configuration.' },
-        ],
-        tools: [
-          {
-            type: 'function',
-            function: {
-              name: 'read_file',
-              description: 'Read a file of the workspace',
-              parameters: {
-                type: 'object',
-                properties: { path: { type: 'string', enum: ['src/config.ts', 'package.json'] } },
-                required: ['path'],
-                additionalProperties: false,
-              },
-            },
-          },
-        ],
-        tool_choice: 'required',
-        max_tokens: 4,
-      }),
+    await chat(engine.url, {
+      messages: [
+        { role: 'system', content: 'You are a coding agent.' },
+        { role: 'user', content: 'Read the configuration.' },
+      ],
+      tools: TOOLS,
+      tool_choice: 'required',
+      max_tokens: 4,
     });
-    assert.equal(res.status, 200, await res.clone().text());
-    await res.json();
     const log = engine.log().slice(before);
     assert.match(log, /Using specialized template: Ministral\/Magistral Large 3/);
     assert.match(log, /chat format: peg-native/);
     // The tool-call grammar it built: [TOOL_CALLS]name[ARGS]{json}, the name from the request's tools.
     assert.match(log, /\[TOOL_CALLS\]/);
     assert.match(log, /read_file/);
+  });
+
+  // tool_choice "required" alone does not make the random model call: this handler's grammar lets content come
+  // before [TOOL_CALLS], and noise fills the generation cap. An assistant message ending the conversation with
+  // [TOOL_CALLS] is continued (llama-server prefills it), and from there the grammar forces name[ARGS]{json}.
+  test('parses a [TOOL_CALLS]name[ARGS]{json} continuation into an OpenAI tool call that fits the schema', async () => {
+    const answer = await chat(engine.url, {
+      messages: [
+        { role: 'user', content: 'Read the configuration.' },
+        { role: 'assistant', content: '[TOOL_CALLS]' },
+      ],
+      tools: TOOLS,
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    });
+    const [choice] = answer.choices;
+    assert.equal(choice?.finish_reason, 'tool_calls', JSON.stringify(answer));
+    assert.equal(choice.message.tool_calls?.length, 1);
+    const call = choice.message.tool_calls[0] as {
+      id: string;
+      function: { name: string; arguments: string };
+    };
+    const args = JSON.parse(call.function.arguments) as Record<string, unknown>;
+    if (call.function.name === 'read_file') {
+      assert.ok(['src/config.ts', 'package.json'].includes(args.path as string), call.function.arguments);
+    } else {
+      assert.equal(call.function.name, 'list_files');
+      assert.ok([1, 2, 3].includes(args.depth as number), call.function.arguments);
+    }
+    assert.ok(call.id.length > 0);
   });
 });
