@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   cpSync,
@@ -225,7 +226,7 @@ export function buildEngine(layout: EngineLayout, lock: EngineLock, log: Log = d
     mkdirSync(join(staging, 'bin'), { recursive: true });
     mkdirSync(join(staging, 'vocab'), { recursive: true });
     copyFileSync(join(build, 'bin', 'llama-server'), join(staging, 'bin', 'llama-server'));
-    run('chmod', ['0755', join(staging, 'bin', 'llama-server')]);
+    chmodSync(join(staging, 'bin', 'llama-server'), 0o755);
     copyFileSync(join(src, lock.vocab), join(staging, 'vocab', lock.vocab.split('/').pop() as string));
     cpSync(join(src, 'gguf-py'), join(staging, 'gguf-py'), { recursive: true });
     cpSync(join(src, 'LICENSE'), join(staging, 'LICENSE'));

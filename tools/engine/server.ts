@@ -133,6 +133,9 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   const exit = once(child, 'exit').then(([code, signal]) => {
     exited = signal ? `killed by ${signal}` : `exit ${code}`;
   });
+  child.on('error', (err) => {
+    exited = `could not run ${engine.server}: ${err.message}`;
+  });
   const url = `http://127.0.0.1:${port}`;
   const running: RunningEngine = {
     url,
@@ -166,7 +169,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
 }
 
 async function stopChild(child: ChildProcess, exit: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   try {
