@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 BIN := node_modules/.bin
 
-.PHONY: help check deps lint deps-rule typecheck shellcheck build test test-slow acceptance image lock clean
+.PHONY: help check deps lint deps-rule typecheck shellcheck build test engine test-slow acceptance image lock clean
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -55,7 +55,14 @@ test: ## the fast tiers: test/**/*.test.ts outside test/acceptance/ (node:test v
 	@echo '==> test'
 	@node scripts/run-tests.mjs
 
-test-slow: ## the slow acceptance tests, test/acceptance/**, one file at a time (after the fast tiers in check)
+# Test tooling, not part of the product: llama.cpp's llama-server built from the source the pinned node-llama-cpp
+# tarball ships, and the generated Devstral-shaped models, cached under $${SLM_COPILOT_CACHE:-~/.cache/slm-copilot}.
+# ENGINE_ARGS: --engine-only, --models=small (a subset). See tools/engine/README.md.
+engine: ## build (or find cached) llama-server and the test models: see tools/engine/README.md
+	@echo '==> engine'
+	@node --import tsx tools/engine/engine.ts $(ENGINE_ARGS)
+
+test-slow: engine ## the slow acceptance tests, test/acceptance/**, one file at a time (after the fast tiers in check)
 	@echo '==> test-slow'
 	@node scripts/run-tests.mjs --acceptance
 

@@ -18,6 +18,7 @@ have() {
     nginx) command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] ;;
     ca-certificates) [ -s /etc/ssl/certs/ca-certificates.crt ] ;;
     openssh-client) command -v ssh-keygen >/dev/null 2>&1 ;;
+    python3-numpy) /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -39,9 +40,11 @@ fi
 # --- Debian packages -----------------------------------------------------------------------------
 # Each needed by make check: nginx/openssl/curl/pebble/certbot for the host tests, shellcheck and
 # yamllint for linting, packer to validate the image template, make for make itself, ruby to check the
-# certification spec's syntax, ssh-keygen for the build tests' key, git for the make-lock tests.
+# certification spec's syntax, ssh-keygen for the build tests' key, git for the make-lock tests; cmake, g++ and git
+# build the test engine (make engine: llama-server), python3 with numpy generates its test models.
 missing=()
-for pkg in make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git; do
+for pkg in make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git \
+  cmake g++ python3 python3-numpy; do
   have "$pkg" || missing+=("$pkg")
 done
 

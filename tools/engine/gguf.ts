@@ -1,0 +1,149 @@
+/**
+ * A minimal GGUF reader (header, metadata, tensor infos; no tensor data) so tests can check the generated models
+ * without Python. Format: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md (little-endian, version 3).
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+
+export type GgufValue = number | bigint | boolean | string | GgufValue[];
+
+export interface GgufTensorInfo {
+  readonly name: string;
+  /** ggml's ne: ne[0] is the row length (input width). */
+  readonly shape: number[];
+  /** ggml type id (0 F32, 12 Q4_K, …). */
+  readonly type: number;
+}
+
+export interface Gguf {
+  readonly version: number;
+  readonly metadata: Map<string, GgufValue>;
+  readonly tensors: GgufTensorInfo[];
+}
+
+enum T {
+  UINT8 = 0,
+  INT8 = 1,
+  UINT16 = 2,
+  INT16 = 3,
+  UINT32 = 4,
+  INT32 = 5,
+  FLOAT32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  UINT64 = 10,
+  INT64 = 11,
+  FLOAT64 = 12,
+}
+
+/** Reads the file's header part (metadata and tensor infos), growing the read window as needed. */
+export function readGguf(path: string): Gguf {
+  const fd = openSync(path, 'r');
+  try {
+    let buf = Buffer.alloc(0);
+    let pos = 0;
+    const need = (n: number) => {
+      if (pos + n <= buf.length) return;
+      const more = Buffer.alloc(Math.max(n, 8 * 1024 * 1024));
+      const got = readSync(fd, more, 0, more.length, buf.length);
+      if (got < pos + n - buf.length) throw new Error(`${path}: truncated GGUF`);
+      buf = Buffer.concat([buf, more.subarray(0, got)]);
+    };
+    const u32 = () => {
+      need(4);
+      const v = buf.readUInt32LE(pos);
+      pos += 4;
+      return v;
+    };
+    const u64 = () => {
+      need(8);
+      const v = buf.readBigUInt64LE(pos);
+      pos += 8;
+      return v;
+    };
+    const str = () => {
+      const n = Number(u64());
+      need(n);
+      const s = buf.toString('utf8', pos, pos + n);
+      pos += n;
+      return s;
+    };
+    const value = (type: number): GgufValue => {
+      switch (type) {
+        case T.UINT8:
+          need(1);
+          return buf.readUInt8(pos++);
+        case T.INT8:
+          need(1);
+          return buf.readInt8(pos++);
+        case T.UINT16:
+          need(2);
+          pos += 2;
+          return buf.readUInt16LE(pos - 2);
+        case T.INT16:
+          need(2);
+          pos += 2;
+          return buf.readInt16LE(pos - 2);
+        case T.UINT32:
+          return u32();
+        case T.INT32:
+          need(4);
+          pos += 4;
+          return buf.readInt32LE(pos - 4);
+        case T.FLOAT32:
+          need(4);
+          pos += 4;
+          return buf.readFloatLE(pos - 4);
+        case T.BOOL:
+          need(1);
+          return buf.readUInt8(pos++) !== 0;
+        case T.STRING:
+          return str();
+        case T.ARRAY: {
+          const itemType = u32();
+          const n = Number(u64());
+          const items: GgufValue[] = new Array(n);
+          for (let i = 0; i < n; i++) items[i] = value(itemType);
+          return items;
+        }
+        case T.UINT64:
+          return u64();
+        case T.INT64:
+          need(8);
+          pos += 8;
+          return buf.readBigInt64LE(pos - 8);
+        case T.FLOAT64:
+          need(8);
+          pos += 8;
+          return buf.readDoubleLE(pos - 8);
+        default:
+          throw new Error(`${path}: unknown GGUF value type ${type} at byte ${pos}`);
+      }
+    };
+
+    need(4);
+    if (buf.toString('latin1', 0, 4) !== 'GGUF') throw new Error(`${path}: not a GGUF file`);
+    pos = 4;
+    const version = u32();
+    const tensorCount = Number(u64());
+    const kvCount = Number(u64());
+    const metadata = new Map<string, GgufValue>();
+    for (let i = 0; i < kvCount; i++) {
+      const key = str();
+      metadata.set(key, value(u32()));
+    }
+    const tensors: GgufTensorInfo[] = [];
+    for (let i = 0; i < tensorCount; i++) {
+      const name = str();
+      const dims = u32();
+      const shape: number[] = [];
+      for (let d = 0; d < dims; d++) shape.push(Number(u64()));
+      const type = u32();
+      u64(); // offset
+      tensors.push({ name, shape, type });
+    }
+    return { version, metadata, tensors };
+  } finally {
+    closeSync(fd);
+  }
+}
