@@ -1,6 +1,7 @@
 /**
  * Deliberately broken gateways for the check tests: a small HTTPS proxy in front of a working sandbox that does
- * what a misconfigured proxy would — buffer the stream, forget auth, pass LocalAI's other routes, drop CORS —
+ * what a misconfigured proxy would — buffer the stream, forget auth, pass LocalAI's other routes, drop CORS, or
+ * pass the model server's own Access-Control-Allow-Origin beside its own (on real requests, not preflights) —
  * or presents a certificate for another name. Test code only.
  */
 
@@ -13,7 +14,7 @@ import {
 import { Agent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-export type Tamper = 'none' | 'buffer' | 'no-auth' | 'expose-admin' | 'no-cors';
+export type Tamper = 'none' | 'buffer' | 'no-auth' | 'expose-admin' | 'no-cors' | 'duplicate-cors';
 
 export interface BrokenGatewayOptions {
   readonly tamper: Tamper;
@@ -89,6 +90,14 @@ function relay(answer: IncomingMessage, res: ServerResponse, tamper: Tamper): vo
   delete headers['keep-alive'];
   if (tamper === 'no-cors') {
     for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name];
+  }
+  const allowOrigin = headers['access-control-allow-origin'];
+  if (tamper === 'duplicate-cors' && answer.statusCode !== 204 && typeof allowOrigin === 'string') {
+    // Node sends an array as the same header twice.
+    (headers as Record<string, string[]>)['access-control-allow-origin'] = [
+      'https://example.com',
+      allowOrigin,
+    ];
   }
   if (tamper !== 'buffer') {
     res.writeHead(answer.statusCode ?? 502, headers);

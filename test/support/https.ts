@@ -4,6 +4,8 @@ import { request as httpsRequest } from 'node:https';
 export interface Response {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
+  /** Name, value, name, value … as received: a header sent twice appears twice here. */
+  readonly rawHeaders: readonly string[];
   readonly body: string;
   /** Milliseconds since the request was sent, for each chunk of the body. */
   readonly chunkTimes: readonly number[];
@@ -44,6 +46,7 @@ export function request(url: string, options: RequestOptions = {}): Promise<Resp
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
+            rawHeaders: res.rawHeaders,
             body: chunks.join(''),
             chunks,
             chunkTimes,

@@ -102,6 +102,23 @@ function parseBody(text: string): { json: unknown; error: string | null } {
   }
 }
 
+/** The model server's own CORS headers (behaviour.cors), which the gateway must replace with its own. */
+function addCors(x: Exchange): void {
+  const origin = x.req.headers.origin;
+  if (origin === undefined || x.behaviour.cors === 'none') return;
+  if (x.behaviour.cors === 'echo-default') {
+    x.res.setHeader('Access-Control-Allow-Origin', '*');
+    x.res.setHeader('Vary', 'Origin');
+    return;
+  }
+  x.res.setHeader('Access-Control-Allow-Origin', origin);
+  x.res.setHeader('Access-Control-Allow-Credentials', 'true');
+  x.res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+  x.res.setHeader('Access-Control-Allow-Headers', '*');
+  x.res.setHeader('Access-Control-Expose-Headers', 'X-Standin-Route');
+  x.res.setHeader('Access-Control-Max-Age', '600');
+}
+
 export async function startLocalaiStandin(options: StandinOptions = {}): Promise<LocalaiStandin> {
   const { port = 0, host = '127.0.0.1', ...initial } = options;
   let behaviour = withDefaults(DEFAULT_BEHAVIOUR, initial);
@@ -130,6 +147,7 @@ export async function startLocalaiStandin(options: StandinOptions = {}): Promise
       sendJson(x, authRequired());
       return null;
     }
+    addCors(x);
     const handler = routes[`${method} ${x.path}`];
     if (handler) return handler;
     const admin = findAdminRoute(method, x.path);

@@ -79,6 +79,13 @@ export interface StandinBehaviour {
   readonly ready: boolean;
   /** Like LOCALAI_API_KEY: when non-empty, every route except the public ones needs one of these keys. */
   readonly apiKeys: readonly string[];
+  /**
+   * CORS headers on answers to requests that carry an Origin (after the key check, as LocalAI orders its
+   * middleware). `echo-default` (LocalAI v4.9.0 with its CORS switch off still registers Echo's default CORS
+   * middleware): `Access-Control-Allow-Origin: *` and `Vary: Origin`. `reflect` (llama.cpp's server): the
+   * request's Origin echoed, with credentials allowed. `none`: no CORS header at all.
+   */
+  readonly cors: 'echo-default' | 'reflect' | 'none';
 }
 
 export const DEFAULT_BEHAVIOUR: StandinBehaviour = {
@@ -99,6 +106,7 @@ export const DEFAULT_BEHAVIOUR: StandinBehaviour = {
   failure: null,
   ready: true,
   apiKeys: [],
+  cors: 'echo-default',
 };
 
 /** One request as the stand-in saw it. Mutable fields are filled in while the exchange runs. */

@@ -2,7 +2,7 @@
 
 import { LAYOUT } from '../../core/facts/layout.ts';
 import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
-import { type HttpResult, header } from '../net/http.ts';
+import { type HttpResult, header, headerValues } from '../net/http.ts';
 import { errorMessage, explainFailure, ON_THE_VM } from './serverErrors.ts';
 
 type Answer = HttpResult | null;
@@ -131,18 +131,35 @@ export function evaluateBasic(given: boolean, result: Answer): Result {
 const listIncludes = (value: string, wanted: string) =>
   value === '*' || value.split(',').some((item) => item.trim().toLowerCase() === wanted.toLowerCase());
 
+/** A real request sent with an Origin, as a browser would: what it was, and what came back. */
+export interface CorsAnswer {
+  readonly what: string;
+  readonly result: Answer;
+}
+
+const CORS_CAUSE =
+  "the proxy does not answer CORS preflights itself or strips the CORS headers (LocalAI's own CORS runs after its key check, so a preflight without a key fails), or the origin is not in ONEAPP_COPILOT_API_CORS_ORIGINS";
+const CORS_FIX =
+  "answer OPTIONS before auth and add the Access-Control-Allow-* headers at the edge (the appliance's nginx does, from ONEAPP_COPILOT_API_CORS_ORIGINS); with a restricted origin list re-run with --origin set to one of them";
+const DUPLICATE_CAUSE =
+  "both the proxy and the model server behind it add CORS headers (LocalAI and llama.cpp's server send their own), so the answer carries two values";
+const DUPLICATE_FIX =
+  "make the edge the only source of CORS headers: drop the upstream's (nginx: proxy_hide_header Access-Control-Allow-Origin and the other Access-Control-* headers) before adding its own, as the appliance's nginx does";
+
 /**
  * CORS: the preflight (OPTIONS, no credentials) must be answered 2xx with the origin, POST and the headers an
- * OpenAI client sends allowed; the real answer must carry Access-Control-Allow-Origin too.
+ * OpenAI client sends allowed; each real answer to a request with that Origin must carry exactly one
+ * Access-Control-Allow-Origin that allows it (browsers refuse a header with two values).
  */
-export function evaluateCors(origin: string, preflight: HttpResult, actual: Answer): Result {
+export function evaluateCors(origin: string, preflight: HttpResult, answers: readonly CorsAnswer[]): Result {
   const id = 'cors';
-  const title = 'CORS preflight';
+  const title = 'CORS';
   if (!preflight.ok) return unreachable(id, title, 'OPTIONS /v1/chat/completions', preflight);
   const allowOrigin = header(preflight.headers, 'access-control-allow-origin');
   const methods = header(preflight.headers, 'access-control-allow-methods');
   const headers = header(preflight.headers, 'access-control-allow-headers');
   const problems: string[] = [];
+  const duplicates: string[] = [];
   if (preflight.status < 200 || preflight.status > 299)
     problems.push(`the preflight was answered ${preflight.status}`);
   if (allowOrigin === '') problems.push('it has no Access-Control-Allow-Origin');
@@ -152,8 +169,19 @@ export function evaluateCors(origin: string, preflight: HttpResult, actual: Answ
   for (const name of ['authorization', 'content-type']) {
     if (!listIncludes(headers, name)) problems.push(`${name} is not among Access-Control-Allow-Headers`);
   }
-  if (actual?.ok && header(actual.headers, 'access-control-allow-origin') === '') {
-    problems.push('the answer to an authenticated GET /v1/models has no Access-Control-Allow-Origin');
+  const answered: string[] = [];
+  for (const { what, result } of answers) {
+    if (result === null || !result.ok) continue;
+    answered.push(what);
+    const values = headerValues(result.rawHeaders, 'access-control-allow-origin');
+    const [value] = values;
+    if (value === undefined) problems.push(`the answer to ${what} has no Access-Control-Allow-Origin`);
+    else if (values.length > 1)
+      duplicates.push(
+        `the answer to ${what} carries Access-Control-Allow-Origin ${values.length} times (${values.join(' and ')}), which browsers refuse`,
+      );
+    else if (value !== '*' && value !== origin)
+      problems.push(`the answer to ${what} allows the origin ${value}, not ${origin}`);
   }
   const data = {
     origin,
@@ -161,23 +189,34 @@ export function evaluateCors(origin: string, preflight: HttpResult, actual: Answ
     allowMethods: methods,
     allowHeaders: headers,
     status: preflight.status,
+    answers: answered,
   };
-  if (problems.length === 0) {
+  if (problems.length === 0 && duplicates.length === 0) {
+    const real =
+      answered.length === 0 ? '' : `; one Access-Control-Allow-Origin on ${answered.join(' and ')}`;
     return pass(
       id,
       title,
-      `OPTIONS answered ${preflight.status} allowing ${allowOrigin}, POST, Authorization`,
+      `OPTIONS answered ${preflight.status} allowing ${allowOrigin}, POST, Authorization${real}`,
       data,
     );
   }
+  const onlyDuplicates = problems.length === 0;
   return fail(
     id,
     title,
     {
-      reason: `browsers at ${origin} cannot call the API: ${problems.join('; ')}`,
-      cause:
-        "the proxy does not answer CORS preflights itself or strips the CORS headers (LocalAI's own CORS runs after its key check, so a preflight without a key fails), or the origin is not in ONEAPP_COPILOT_API_CORS_ORIGINS",
-      fix: "answer OPTIONS before auth and add the Access-Control-Allow-* headers at the edge (the appliance's nginx does, from ONEAPP_COPILOT_API_CORS_ORIGINS); with a restricted origin list re-run with --origin set to one of them",
+      reason: `browsers at ${origin} cannot call the API: ${[...duplicates, ...problems].join('; ')}`,
+      cause: onlyDuplicates
+        ? DUPLICATE_CAUSE
+        : duplicates.length > 0
+          ? `${DUPLICATE_CAUSE}; or ${CORS_CAUSE}`
+          : CORS_CAUSE,
+      fix: onlyDuplicates
+        ? DUPLICATE_FIX
+        : duplicates.length > 0
+          ? `${DUPLICATE_FIX}; and ${CORS_FIX}`
+          : CORS_FIX,
     },
     data,
   );

@@ -64,7 +64,7 @@ export const CHECKS = [
   ['auth-wrong-key', 'Wrong key refused'],
   ['auth-bearer', 'Bearer key accepted'],
   ['auth-basic', 'Basic auth accepted'],
-  ['cors', 'CORS preflight'],
+  ['cors', 'CORS'],
   ['models', 'Model listed'],
   ['completion', 'Completion (not streamed)'],
   ['streaming', 'Streaming, token by token'],
@@ -179,10 +179,31 @@ export async function runCheck(input: CheckInput, hooks: CheckHooks = {}): Promi
         timeoutMs: 30_000,
       }),
     );
-    emit(evaluateCors(input.origin, preflight, bearer ?? basic));
+    const auth = authHeader(credentials);
+    const originCompletion =
+      auth === null
+        ? null
+        : await step('a one-token completion with an Origin', () =>
+            client.request({
+              path: '/v1/chat/completions',
+              method: 'POST',
+              headers: { ...json(auth), Origin: input.origin },
+              body: JSON.stringify({
+                model: input.model,
+                messages: [{ role: 'user', content: 'Reply with one word.' }],
+                max_tokens: 1,
+              }),
+              timeoutMs: input.timeoutMs,
+            }),
+          );
+    emit(
+      evaluateCors(input.origin, preflight, [
+        { what: 'GET /v1/models', result: bearer ?? basic },
+        { what: 'POST /v1/chat/completions', result: originCompletion },
+      ]),
+    );
     emit(evaluateModels(input.model, bearer ?? basic));
 
-    const auth = authHeader(credentials);
     const post = (text: string, body: object): Promise<HttpResult | null> =>
       auth === null
         ? Promise.resolve(null)

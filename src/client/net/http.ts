@@ -35,6 +35,8 @@ export type HttpResult =
       readonly ok: true;
       readonly status: number;
       readonly headers: IncomingHttpHeaders;
+      /** Name, value, name, value … as received: a header sent twice appears twice (`headers` joins them). */
+      readonly rawHeaders: readonly string[];
       readonly body: string;
       readonly headersAt: number;
       readonly endAt: number;
@@ -106,6 +108,7 @@ export class HttpClient {
               ok: true,
               status: res.statusCode ?? 0,
               headers: res.headers,
+              rawHeaders: res.rawHeaders,
               body: chunks.map((chunk) => chunk.text).join(''),
               headersAt,
               endAt: since(),
@@ -143,4 +146,12 @@ export class HttpClient {
 export function header(headers: IncomingHttpHeaders, name: string): string {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(', ') : (value ?? '');
+}
+
+/** Every value of a header as received (case-insensitive name), in order: two values mean it was sent twice. */
+export function headerValues(rawHeaders: readonly string[], name: string): string[] {
+  const wanted = name.toLowerCase();
+  return rawHeaders.flatMap((value, index) =>
+    index % 2 === 0 && value.toLowerCase() === wanted ? [rawHeaders[index + 1] ?? ''] : [],
+  );
 }

@@ -7,7 +7,7 @@ import { LAYOUT } from '../facts/layout.ts';
 import { REQUEST_BODY_LIMIT_MIB } from '../facts/model.ts';
 import { type ServingTarget, under } from '../facts/target.ts';
 import type { CorsOrigins } from '../settings/parsers.ts';
-import { corsHeaders, corsOriginMap, jsonError, PREFLIGHT } from './nginxSnippets.ts';
+import { corsHeaders, corsOriginMap, hideUpstreamCors, jsonError, PREFLIGHT } from './nginxSnippets.ts';
 
 export { KEY_NAME_HEADER };
 
@@ -95,6 +95,8 @@ ${target.httpsListen.map((address) => `    listen ${address} ssl http2;`).join('
     proxy_set_header Authorization "";
     proxy_set_header Cookie "";
     proxy_set_header ${KEY_NAME_HEADER} $slm_principal;
+    # CORS comes from here alone: the upstream's own CORS headers are dropped before ours are added.
+${hideUpstreamCors()}
     # Stream tokens as they come: no buffering, no cache, long waits while a CPU prefill runs.
     proxy_buffering off;
     proxy_cache off;

@@ -31,6 +31,26 @@ export function corsHeaders(origins: CorsOrigins): string {
     .join('\n');
 }
 
+/**
+ * The CORS headers an upstream may send. The gateway is their only source: LocalAI registers a CORS middleware
+ * of its own (even with its CORS switch off) and llama.cpp's server echoes the request's Origin, so whatever the
+ * relay passes on is hidden and nginx adds its own. A browser refuses an Access-Control-Allow-Origin with two
+ * values.
+ */
+export const UPSTREAM_CORS_HEADERS = [
+  'Access-Control-Allow-Origin',
+  'Access-Control-Allow-Methods',
+  'Access-Control-Allow-Headers',
+  'Access-Control-Expose-Headers',
+  'Access-Control-Max-Age',
+  'Access-Control-Allow-Credentials',
+] as const;
+
+/** Server-level directives (inherited by every location, none of which sets its own) that drop them. */
+export function hideUpstreamCors(): string {
+  return UPSTREAM_CORS_HEADERS.map((name) => `    proxy_hide_header ${name};`).join('\n');
+}
+
 /** CORS preflight: answered before auth (the rewrite phase runs before the access phase). */
 export const PREFLIGHT = 'if ($request_method = OPTIONS) { return 204; }';
 

@@ -194,6 +194,21 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
     });
   });
 
+  it('fails "cors" when real answers carry Access-Control-Allow-Origin twice (a preflight alone would pass)', async () => {
+    await behind('duplicate-cors', async (proxy) => {
+      const report = jsonOf<Report>(await check(proxy.url, ['--fingerprint', fingerprint, '--json']));
+      assert.deepEqual(failing(report), ['cors']);
+      const cors = result(report, 'cors');
+      assert.match(cors?.reason ?? '', /GET \/v1\/models carries Access-Control-Allow-Origin 2 times/);
+      assert.match(
+        cors?.reason ?? '',
+        /POST \/v1\/chat\/completions carries Access-Control-Allow-Origin 2 times/,
+      );
+      assert.match(cors?.cause ?? '', /both the proxy and the model server/);
+      assert.match(cors?.fix ?? '', /proxy_hide_header/);
+    });
+  });
+
   it('fails "tls" for a certificate made for another name, and sends nothing further', async () => {
     const pki = makeTestPki();
     const caFile = join(pki.dir, 'ca.pem');
