@@ -8,6 +8,7 @@
 #   EXPORT_DIR     the image and its manifest               (default export)
 #   LOCAL_DIR      air-gapped: a directory holding the artifacts under their lock file names
 #   MIRROR         air-gapped: a base URL serving them
+#   NO_PIN=1       never pin: unpinned artifacts stop the build (CI pipelines that must not pin implicitly)
 #   APT_MIRROR     an Ubuntu archive mirror for the build VM (the image keeps Ubuntu's sources)
 #   PACKER_ARGS    more arguments for packer build, e.g. "-var memory_mb=6144"
 # The proxy variables (http_proxy, https_proxy, no_proxy) reach the downloads and the build VM.
@@ -42,10 +43,15 @@ sources=()
 [ -z "${LOCAL_DIR:-}" ] || sources+=(--local-dir "$LOCAL_DIR")
 [ -z "${MIRROR:-}" ] || sources+=(--mirror "$MIRROR")
 
-step 1 'preflight: tools, KVM, Packer and its qemu plugin, disk, lock, artifacts'
+pin=()
+[ -z "${NO_PIN:-}" ] || pin+=(--no-pin)
+
+# On a connected host the lock's unpinned artifacts are pinned first, from their publishers' own checksums, as
+# make lock does (review and commit the lock afterwards); NO_PIN=1, LOCAL_DIR or MIRROR never ask a publisher.
+step 1 'pin what the lock leaves unpinned, then preflight: tools, KVM, Packer and its qemu plugin, disk, lock, artifacts'
 mkdir -p "$BUILD_DIR"
 "${CLI[@]}" image preflight --lock artifacts.lock.json --artifacts "$ARTIFACTS_DIR" --work "$BUILD_DIR" \
-    "${sources[@]}" || { trap - ERR; echo 'make image: preflight failed; nothing was started.' >&2; exit 1; }
+    "${sources[@]}" "${pin[@]}" || { trap - ERR; echo 'make image: preflight failed; nothing was started.' >&2; exit 1; }
 
 step 2 "artifacts: fetch and verify against artifacts.lock.json into $ARTIFACTS_DIR"
 "${CLI[@]}" image fetch --lock artifacts.lock.json --artifacts "$ARTIFACTS_DIR" \

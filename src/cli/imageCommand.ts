@@ -2,10 +2,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fetchImageArtifacts } from '../artifacts/image/fetchImageArtifacts.ts';
-import { evaluatePreflight, formatPreflight } from '../artifacts/image/preflight.ts';
+import { evaluatePreflight, formatPreflight, type Pinning } from '../artifacts/image/preflight.ts';
 import { gatherFacts } from '../artifacts/image/preflightFacts.ts';
 import { writeImageManifest } from '../build/image/manifestFile.ts';
 import { VERSION } from '../core/facts/version.ts';
+import { type LockCommandIo, pinUnpinned } from './lockCommand.ts';
 
 type Exit = (code: number) => void;
 
@@ -30,6 +31,39 @@ const sources = (options: SourceFlags) => ({
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+export interface PreflightFlags extends SourceFlags {
+  readonly work: string;
+  readonly bundle: string;
+  /** false with --no-pin. */
+  readonly pin: boolean;
+}
+
+/**
+ * `image preflight`: on a connected host the lock's unpinned artifacts are pinned first (pinUnpinned), unless
+ * --no-pin or an air-gapped source (--local-dir, --mirror) says not to ask the publishers; then every requirement
+ * is checked. 0 when nothing is missing, 1 otherwise.
+ */
+export async function runImagePreflight(options: PreflightFlags, io: LockCommandIo): Promise<number> {
+  const airGapped = options.localDir !== undefined || options.mirror !== undefined;
+  const pinning: Pinning = !options.pin
+    ? { kind: 'off', why: 'no-pin' }
+    : airGapped
+      ? { kind: 'off', why: 'air-gapped' }
+      : await pinUnpinned({ lock: options.lock, artifacts: options.artifacts }, io);
+  const facts = await gatherFacts({
+    pinning,
+    lock: resolve(options.lock),
+    artifactsDir: resolve(options.artifacts),
+    workDir: resolve(options.work),
+    bundle: resolve(options.bundle),
+    env: io.env,
+    ...sources(options),
+  });
+  const findings = evaluatePreflight(facts);
+  io.out(formatPreflight(findings).replace(/\n$/, ''));
+  return findings.some((finding) => finding.severity === 'missing') ? 1 : 0;
+}
+
 export function registerImageCommand(program: Command, env: NodeJS.ProcessEnv, setExitCode: Exit): void {
   const image = program.command('image').description('host-side steps of the image build (make image)');
 
@@ -37,18 +71,17 @@ export function registerImageCommand(program: Command, env: NodeJS.ProcessEnv, s
     .description('check everything the image build needs, list every missing piece with its fix')
     .option('--work <dir>', 'the build directory (its filesystem needs the free space)', 'build')
     .option('--bundle <file>', 'the bundle uploaded into the image', 'dist/slm-copilot.mjs')
-    .action(async (options: SourceFlags & { work: string; bundle: string }) => {
-      const facts = await gatherFacts({
-        lock: resolve(options.lock),
-        artifactsDir: resolve(options.artifacts),
-        workDir: resolve(options.work),
-        bundle: resolve(options.bundle),
+    .option(
+      '--no-pin',
+      'never pin: leave unpinned artifacts unpinned (by default they are pinned from their publishers, as make lock does)',
+    )
+    .action(async (options: PreflightFlags) => {
+      const code = await runImagePreflight(options, {
+        out: say,
+        err: (line) => process.stderr.write(`${line}\n`),
         env,
-        ...sources(options),
       });
-      const findings = evaluatePreflight(facts);
-      process.stdout.write(formatPreflight(findings));
-      setExitCode(findings.some((finding) => finding.severity === 'missing') ? 1 : 0);
+      setExitCode(code);
     });
 
   withSources(image.command('fetch'))

@@ -6,15 +6,16 @@
  */
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { curlHttp, type Http } from '../artifacts/download/curl.ts';
+import type { Pinning } from '../artifacts/image/preflight.ts';
 import { applianceLockProblems } from '../artifacts/lock/appliance.ts';
-import { serializeLock } from '../artifacts/lock/lock.ts';
+import { type ArtifactLock, isPinned, serializeLock } from '../artifacts/lock/lock.ts';
 import { parseLock } from '../artifacts/lock/validateLock.ts';
 import { diffLocks } from '../artifacts/publishers/pins.ts';
 import { type Archiver, skopeoArchiver } from '../artifacts/refresh/files.ts';
-import { refreshLock } from '../artifacts/refresh/refresh.ts';
+import { type RefreshResult, refreshLock } from '../artifacts/refresh/refresh.ts';
 
 type Exit = (code: number) => void;
 
@@ -89,60 +90,155 @@ export interface LockCommandIo {
   readonly archiver?: Archiver;
 }
 
-/** 0: refreshed (written with --write); 1: a publisher or file was refused, nothing written; 2: unusable input. */
-export async function runLockCommand(options: LockCommandOptions, io: LockCommandIo): Promise<number> {
+interface Refreshed {
+  readonly path: string;
+  readonly before: ArtifactLock;
+  readonly result: RefreshResult;
+  /** One line per changed field (empty: the lock stays as it is). */
+  readonly diff: readonly string[];
+  /** Refusals and appliance problems the refresh introduced; any of them means nothing may be written. */
+  readonly problems: readonly string[];
+}
+
+/** Reads and refreshes the lock (nothing written); null when the file is unusable (already reported). */
+async function refreshFile(
+  options: LockCommandOptions,
+  io: LockCommandIo,
+  only: (lock: ArtifactLock) => readonly string[] | undefined = () => options.only,
+): Promise<Refreshed | null> {
   const path = resolve(options.lock);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     io.err(`cannot read the lock file ${path}: ${(error as Error).message}`);
-    return 2;
+    return null;
   }
   const parsed = parseLock(text, path);
   if (!parsed.ok) {
     for (const problem of parsed.problems) io.err(problem);
-    return 2;
+    return null;
   }
   io.out(`lock: ${path}; files go to ${resolve(options.artifacts)}`);
+  const names = only(parsed.lock);
   const result = await refreshLock({
     lock: parsed.lock,
-    ...(options.only === undefined ? {} : { only: options.only }),
+    ...(names === undefined ? {} : { only: names }),
     ...(options.update === undefined ? {} : { update: options.update }),
     artifactsDir: resolve(options.artifacts),
     http: io.http ?? curlHttp({ env: io.env }),
     archiver: io.archiver ?? skopeoArchiver(io.env),
     say: (line) => io.out(`  ${line}`),
   });
+  const diff = diffLocks(parsed.lock, result.lock);
+  const problems = [...result.problems, ...applianceLockProblems(result.lock).filter(isNew(parsed.lock))];
+  return { path, before: parsed.lock, result, diff, problems };
+}
 
+function writeLock(path: string, lock: ArtifactLock): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, serializeLock(lock));
+  renameSync(temporary, path);
+}
+
+function reportRefresh(refreshed: Refreshed, io: LockCommandIo): void {
   io.out('');
-  for (const outcome of result.outcomes) {
+  for (const outcome of refreshed.result.outcomes) {
     if (outcome.status !== 'skipped') io.out(`${outcome.name}: ${outcome.status}`);
   }
-  const diff = diffLocks(parsed.lock, result.lock);
+  const { diff } = refreshed;
   io.out(
     diff.length === 0 ? 'no change to the lock' : `changes:\n${diff.map((line) => `  ${line}`).join('\n')}`,
   );
+}
 
-  const problems = [...result.problems, ...applianceLockProblems(result.lock).filter(isNew(parsed.lock))];
-  if (problems.length > 0) {
-    io.err(`refused, nothing written to ${path}:`);
-    for (const problem of problems) io.err(`  - ${problem}`);
+function reportRefusal(refreshed: Refreshed, io: LockCommandIo): void {
+  io.err(`refused, nothing written to ${refreshed.path}:`);
+  for (const problem of refreshed.problems) io.err(`  - ${problem}`);
+}
+
+/** 0: refreshed (written with --write); 1: a publisher or file was refused, nothing written; 2: unusable input. */
+export async function runLockCommand(options: LockCommandOptions, io: LockCommandIo): Promise<number> {
+  const refreshed = await refreshFile(options, io);
+  if (refreshed === null) return 2;
+  reportRefresh(refreshed, io);
+  if (refreshed.problems.length > 0) {
+    reportRefusal(refreshed, io);
     return 1;
   }
   if (!options.write) {
     io.out(
-      diff.length === 0 ? 'dry run: nothing to write' : `dry run: run again with --write to update ${path}`,
+      refreshed.diff.length === 0
+        ? 'dry run: nothing to write'
+        : `dry run: run again with --write to update ${refreshed.path}`,
     );
     return 0;
   }
-  if (diff.length > 0) {
-    const temporary = `${path}.tmp`;
-    writeFileSync(temporary, serializeLock(result.lock));
-    renameSync(temporary, path);
-    io.out(`written: ${path} (review the diff above and commit it)`);
+  if (refreshed.diff.length > 0) {
+    writeLock(refreshed.path, refreshed.result.lock);
+    io.out(`written: ${refreshed.path} (review the diff above and commit it)`);
   }
   return 0;
+}
+
+/**
+ * `make image` on a connected build host: pins the artifacts the lock leaves unpinned, exactly as `make lock
+ * --only <them>` would (the publisher's own checksum, the downloaded bytes checked against it), and writes the
+ * lock when every one of them was pinned. Pinned entries are never touched (re-pinning stays `make lock
+ * --update`). What happened goes to preflight, which says it once.
+ */
+export async function pinUnpinned(
+  options: Pick<LockCommandOptions, 'lock' | 'artifacts'>,
+  io: LockCommandIo,
+): Promise<Pinning> {
+  const http = io.http ?? curlHttp({ env: io.env });
+  const unreachable = await noPublisherAnswers(options.lock, http);
+  if (unreachable !== null) return { kind: 'unreachable', reason: unreachable };
+  let unpinned: string[] = [];
+  const refreshed = await refreshFile({ ...options, write: true }, { ...io, http }, (lock) => {
+    unpinned = lock.artifacts.filter((entry) => !isPinned(entry)).map((entry) => entry.name);
+    return unpinned;
+  });
+  // An unusable lock file is preflight's to report (it reads the same file).
+  if (refreshed === null) return { kind: 'unusable' };
+  if (unpinned.length === 0) return { kind: 'not-needed' };
+  const refused = refreshed.result.outcomes.flatMap((outcome) =>
+    outcome.status === 'refused' ? [outcome] : [],
+  );
+  if (refused.length > 0 && refused.every((outcome) => outcome.unreachable === true)) {
+    return { kind: 'unreachable', reason: refused[0]?.problems[0] ?? 'no answer' };
+  }
+  reportRefresh(refreshed, io);
+  if (refreshed.problems.length > 0) {
+    reportRefusal(refreshed, io);
+    return { kind: 'refused' };
+  }
+  writeLock(refreshed.path, refreshed.result.lock);
+  io.out(`pinned ${unpinned.join(', ')} in ${refreshed.path} from their publishers' own checksums.`);
+  io.out(
+    `REVIEW AND COMMIT the new pins: git diff ${basename(refreshed.path)} (every later build verifies against them).`,
+  );
+  return { kind: 'pinned', names: unpinned };
+}
+
+/**
+ * When the lock has unpinned artifacts and not one of their publishers answers a single quick request (all at
+ * once), why the first did not; null otherwise (nothing to pin, an unreadable lock, or someone answered).
+ */
+async function noPublisherAnswers(lockPath: string, http: Http): Promise<string | null> {
+  let lock: ArtifactLock;
+  try {
+    const parsed = parseLock(readFileSync(resolve(lockPath), 'utf8'), lockPath);
+    if (!parsed.ok) return null;
+    lock = parsed.lock;
+  } catch {
+    return null;
+  }
+  const unpinned = lock.artifacts.filter((entry) => !isPinned(entry));
+  if (unpinned.length === 0) return null;
+  const answers = await Promise.all(unpinned.map((entry) => http.probe(entry.source.url)));
+  if (answers.some((answer) => answer === null)) return null;
+  return `"${unpinned[0]?.name}": ${http.describe(unpinned[0]?.source.url ?? '')}: ${answers[0]}`;
 }
 
 /** Appliance problems the refresh introduced (e.g. a pin in a moving directory), not those the file already had. */

@@ -138,6 +138,11 @@ export function runCurl(args: readonly string[], options: RunCurlOptions): Promi
 // transient errors retried, failures reported in one line. Documents are small and read into memory; artifacts go
 // to a file, resuming.
 
+/** A document request that got no HTTP answer at all (DNS, refused or timed-out connection, TLS): the host is unreachable. */
+export class UnreachableError extends Error {
+  override readonly name = 'UnreachableError';
+}
+
 export interface HttpResponse {
   readonly status: number;
   /** Header names in lower case, from the last response (after redirects). */
@@ -163,6 +168,11 @@ export interface Http {
   download(url: string, part: string, onProgress?: (bytes: number) => void): Promise<void>;
   /** The address actually contacted (after the test rewrite), for messages. */
   describe(url: string): string;
+  /**
+   * One quick attempt, no retries: null when the host answered anything over HTTP, else why not. Lets `make
+   * image` tell in seconds that no publisher can be reached (air-gapped), where a refresh retries each one.
+   */
+  probe(url: string): Promise<string | null>;
 }
 
 export function curlHttp(options: HttpOptions): Http {
@@ -172,6 +182,20 @@ export function curlHttp(options: HttpOptions): Http {
     describe: (url) => (rewrite(url) === url ? url : `${url} (→ ${rewrite(url)})`),
     request: (url, init = {}) => requestDocument(curl, options.env, rewrite(url), init),
     download: (url, part, onProgress) => downloadFile(curl, options.env, rewrite(url), part, onProgress),
+    probe: async (url) => {
+      const args = [
+        '--silent',
+        '--show-error',
+        '--head',
+        '--proto',
+        '=http,https',
+        '--connect-timeout',
+        '10',
+      ];
+      args.push('--max-time', '20', '--output', '/dev/null', '--', rewrite(url));
+      const { code, stderr } = await runCurl(args, { curl, env: options.env });
+      return code === 0 ? null : lastLine(stderr) || `curl exited with ${code}`;
+    },
   };
 }
 
@@ -217,7 +241,8 @@ async function requestDocument(
       missingCurl: (command) =>
         new Error(`"${command}" was not found; make lock needs curl. Fix: apt-get install -y curl`),
     });
-    if (code !== 0) throw new Error(`cannot fetch ${url}: ${lastLine(stderr) || `curl exited with ${code}`}`);
+    if (code !== 0)
+      throw new UnreachableError(`cannot fetch ${url}: ${lastLine(stderr) || `curl exited with ${code}`}`);
     const headers = lastHeaderBlock(readOrEmpty(headerFile));
     return { status: Number(stdout.trim()), headers, body: readOrEmpty(bodyFile) };
   } finally {

@@ -39,6 +39,19 @@ export interface ArtifactFact {
     | { readonly ok: false; readonly reasons: readonly string[] };
 }
 
+/** What `make image` did about unpinned artifacts before preflight (src/cli/lockCommand.ts pinUnpinned). */
+export type Pinning =
+  /** Nothing to pin, or the lock file is unusable (its problems are lock findings). */
+  | { readonly kind: 'not-needed' }
+  | { readonly kind: 'unusable' }
+  | { readonly kind: 'pinned'; readonly names: readonly string[] }
+  /** --no-pin (NO_PIN=1), or an air-gapped build (LOCAL_DIR/MIRROR): no publisher was asked. */
+  | { readonly kind: 'off'; readonly why: 'no-pin' | 'air-gapped' }
+  /** No publisher answered at all; nothing was written. */
+  | { readonly kind: 'unreachable'; readonly reason: string }
+  /** A publisher or a file was refused (shown above preflight, with both values); nothing was written. */
+  | { readonly kind: 'refused' };
+
 export interface PreflightFacts {
   readonly kvm: {
     readonly device: 'missing' | 'no-access' | 'ok';
@@ -57,6 +70,7 @@ export interface PreflightFacts {
   readonly memoryAvailableBytes: number | null;
   /** Problems of the lock file and of the download plan (unpinned artifacts, no source). */
   readonly lockProblems: readonly string[];
+  readonly pinning: Pinning;
   readonly artifacts: readonly ArtifactFact[];
   readonly bundle: { readonly path: string; readonly present: boolean };
   readonly proxies: Readonly<Record<string, string>>;
@@ -93,7 +107,7 @@ export function evaluatePreflight(facts: PreflightFacts): Finding[] {
     diskFinding(facts.disk),
     memoryFinding(facts.memoryAvailableBytes),
     bundleFinding(facts.bundle),
-    ...lockFindings(facts.lockProblems),
+    ...lockFindings(facts.lockProblems, facts.pinning),
     ...facts.artifacts.filter((artifact) => artifact.pinned).map(artifactFinding),
     proxyFinding(facts.proxies),
   ];
@@ -266,24 +280,66 @@ function bundleFinding(bundle: PreflightFacts['bundle']): Finding {
     : { check: 'bundle', severity: 'missing', detail: `${bundle.path} is missing`, fix: 'make build' };
 }
 
-function lockFindings(problems: readonly string[]): Finding[] {
+const UNPINNED = /^"([^"]+)" is not pinned/;
+
+function lockFindings(problems: readonly string[], pinning: Pinning): Finding[] {
   if (problems.length === 0) return [{ check: 'lock', severity: 'ok', detail: 'every artifact pinned' }];
-  // An unpinned artifact is sourceless too (no digest yet): say it once.
-  const unpinned = new Set(
-    problems.flatMap((problem) => /^"([^"]+)" is not pinned/.exec(problem)?.[1] ?? []),
-  );
-  return problems
-    .filter((problem) => ![...unpinned].some((name) => problem.startsWith(`"${name}" has no source`)))
-    .map((problem) => ({
-      check: 'lock',
-      severity: 'missing',
-      detail: problem,
-      fix: /not pinned/.test(problem)
-        ? 'make lock (on a machine with internet access; commit artifacts.lock.json, or copy it here)'
-        : /has no source/.test(problem)
+  // An unpinned artifact is sourceless too (no digest yet): the unpinned ones are said once, together.
+  const unpinned = problems.flatMap((problem) => UNPINNED.exec(problem)?.[1] ?? []);
+  const others = problems
+    .filter((problem) => !UNPINNED.test(problem))
+    .filter((problem) => !unpinned.some((name) => problem.startsWith(`"${name}" has no source`)))
+    .map(
+      (problem): Finding => ({
+        check: 'lock',
+        severity: 'missing',
+        detail: problem,
+        fix: /has no source/.test(problem)
           ? 'make lock (it leaves the archive in the artifacts directory); air-gapped: LOCAL_DIR or MIRROR holding it'
           : 'fix artifacts.lock.json as the message says, then make lock',
-    }));
+      }),
+    );
+  return unpinned.length === 0 ? others : [unpinnedFinding(unpinned, pinning), ...others];
+}
+
+const PINNED_ELSEWHERE =
+  'either build air-gapped with a lock pinned on a connected machine (make lock there; commit or copy its artifacts.lock.json here) and the files in LOCAL_DIR=/dir or at MIRROR=http://host/dir, or run make lock on a connected machine and commit artifacts.lock.json';
+
+function unpinnedFinding(names: readonly string[], pinning: Pinning): Finding {
+  const list = `not pinned: ${names.join(', ')}`;
+  const finding = (detail: string, fix: string): Finding => ({
+    check: 'lock',
+    severity: 'missing',
+    detail,
+    fix,
+  });
+  switch (pinning.kind) {
+    case 'unreachable':
+      return finding(
+        `${list}; make image pins them from their publishers, but the publishers cannot be reached from this host (${pinning.reason}); nothing was written`,
+        PINNED_ELSEWHERE,
+      );
+    case 'refused':
+      return finding(
+        `${list}; pinning them was refused (the reasons are above, with both values); nothing was written`,
+        'a publisher whose checksum disagrees with its own file is not pinned: investigate, and once an upstream change is reviewed accept it with make lock LOCK_ARGS="--update NAME"',
+      );
+    case 'off':
+      return pinning.why === 'air-gapped'
+        ? finding(
+            `${list}; an air-gapped build (LOCAL_DIR/MIRROR) verifies the files against a lock pinned elsewhere`,
+            'make lock on a connected machine, then commit or copy its artifacts.lock.json here',
+          )
+        : finding(
+            `${list}; pinning is off (NO_PIN=1 / --no-pin)`,
+            'make image without NO_PIN=1 on a connected host pins them; or make lock, review and commit artifacts.lock.json',
+          );
+    default:
+      return finding(
+        list,
+        'make lock (on a machine with internet access; commit artifacts.lock.json, or copy it here)',
+      );
+  }
 }
 
 function artifactFinding(artifact: ArtifactFact): Finding {

@@ -11,7 +11,7 @@ import { planDownloads } from '../download/plan.ts';
 import { findArtifact } from '../lock/lock.ts';
 import { readLockFile } from '../lock/lockFile.ts';
 import { IMAGE_ARTIFACTS } from './imageArtifacts.ts';
-import type { ArtifactFact, PreflightFacts } from './preflight.ts';
+import type { ArtifactFact, Pinning, PreflightFacts } from './preflight.ts';
 
 export interface FactOptions {
   readonly lock: string;
@@ -21,6 +21,8 @@ export interface FactOptions {
   readonly workDir: string;
   readonly bundle: string;
   readonly env: NodeJS.ProcessEnv;
+  /** What was done about unpinned artifacts before (make image pins them on a connected host). */
+  readonly pinning: Pinning;
   /** Probe timeout per source (seconds). */
   readonly probeSeconds?: number;
 }
@@ -53,6 +55,7 @@ export async function gatherFacts(options: FactOptions): Promise<PreflightFacts>
     disk: diskFacts(options.workDir),
     memoryAvailableBytes: memoryAvailable(),
     lockProblems: artifacts.lockProblems,
+    pinning: options.pinning,
     artifacts: artifacts.facts,
     bundle: { path: options.bundle, present: existsSync(options.bundle) },
     proxies: Object.fromEntries(

@@ -8,7 +8,12 @@ import { isRecord } from '../../core/lib/isRecord.ts';
 
 export type Stated<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly problem: string };
+  | {
+      readonly ok: false;
+      readonly problem: string;
+      /** The publisher gave no HTTP answer at all (set by the fetching side, never by a parser). */
+      readonly unreachable?: boolean;
+    };
 
 const stated = <T>(value: T): Stated<T> => ({ ok: true, value });
 const refused = <T>(problem: string): Stated<T> => ({ ok: false, problem });

@@ -4,7 +4,7 @@
  * manifest digest, GitHub's release asset digests and tag commits. Also says where the bytes come from.
  */
 
-import type { Http } from '../download/curl.ts';
+import { type Http, UnreachableError } from '../download/curl.ts';
 import type { ArtifactEntry } from '../lock/lock.ts';
 import {
   parseGitHubCommit,
@@ -63,7 +63,11 @@ export async function publisherStatement(
   try {
     return await statementOf(entry, options);
   } catch (error) {
-    return { ok: false, problem: `"${entry.name}": ${(error as Error).message}` };
+    return {
+      ok: false,
+      problem: `"${entry.name}": ${(error as Error).message}`,
+      unreachable: error instanceof UnreachableError,
+    };
   }
 }
 

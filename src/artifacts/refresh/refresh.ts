@@ -35,7 +35,13 @@ export interface RefreshOptions {
 
 export type Outcome =
   | { readonly name: string; readonly status: PinChange; readonly entry: ArtifactEntry }
-  | { readonly name: string; readonly status: 'refused'; readonly problems: readonly string[] }
+  | {
+      readonly name: string;
+      readonly status: 'refused';
+      readonly problems: readonly string[];
+      /** The publisher gave no HTTP answer (no network, DNS, firewall): nothing was judged. */
+      readonly unreachable?: boolean;
+    }
   | { readonly name: string; readonly status: 'skipped' };
 
 export interface RefreshResult {
@@ -83,7 +89,9 @@ async function refreshEntry(
   const update = options.update?.includes(entry.name) ?? false;
   say(`${entry.name}: asking the publisher (${entry.source.kind} ${entry.source.url})`);
   const statement = await publisherStatement(entry, { http: options.http, update });
-  if (!statement.ok) return refuse(statement.problem);
+  if (!statement.ok) {
+    return { ...refuse(statement.problem), ...(statement.unreachable === true ? { unreachable: true } : {}) };
+  }
 
   const contradiction = disagreement(entry, statement.value.claim);
   if (contradiction !== null && !update) {

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -37,6 +39,7 @@ const ready: PreflightFacts = {
   disk: { path: '/srv/build', freeBytes: 200e9 },
   memoryAvailableBytes: 30 * 1024 ** 3,
   lockProblems: [],
+  pinning: { kind: 'not-needed' },
   artifacts: [
     {
       name: 'model',
@@ -72,6 +75,11 @@ const thisKindOfMachine: PreflightFacts = {
     '"localai-backend" is not pinned (sha256 is null): run `make lock` on a connected machine',
     '"localai-backend" has no source: it is an image archive …',
   ],
+  pinning: {
+    kind: 'unreachable',
+    reason:
+      '"model": cannot fetch https://huggingface.co/api/models/x: curl: (6) Could not resolve host: huggingface.co',
+  },
   artifacts: [
     {
       name: 'node-runtime',
@@ -111,7 +119,6 @@ describe('preflight verdicts', () => {
       'cloud-init seed tool',
       'free disk',
       'lock',
-      'lock',
       'artifact node-runtime',
     ]);
     const findings = evaluatePreflight(thisKindOfMachine);
@@ -124,14 +131,47 @@ describe('preflight verdicts', () => {
     assert.match(report, /fix: install Packer >= 1\.7 from HashiCorp/);
     assert.match(report, /fix: online: `packer init packer\/`; air-gapped: copy/);
     assert.match(report, /MISS free disk: 40\.0 GB free in \/work; the build needs 60 GB/);
-    assert.match(report, /MISS lock: "model" is not pinned/);
+    assert.match(
+      report,
+      /MISS lock: not pinned: model, localai-backend; make image pins them from their publishers, but the publishers cannot be reached from this host \(.*Could not resolve host: huggingface\.co\); nothing was written$/m,
+    );
+    assert.match(
+      report,
+      /fix: either build air-gapped with a lock pinned on a connected machine .*LOCAL_DIR=.*MIRROR=.*or run make lock on a connected machine/,
+    );
     assert.doesNotMatch(report, /"localai-backend" has no source/, 'an unpinned archive is reported once');
     assert.match(report, /MISS artifact node-runtime: .*Could not resolve host/);
-    assert.match(report, /preflight: 13 missing piece\(s\); nothing was started\./);
+    assert.match(report, /preflight: 12 missing piece\(s\); nothing was started\./);
     assert.match(
       report,
       /the packages at once: apt-get install -y qemu-system-x86 qemu-utils libguestfs-tools cloud-image-utils$/m,
     );
+  });
+
+  it('says why artifacts are still unpinned, once, for each way make image got there', () => {
+    const lockFinding = (pinning: PreflightFacts['pinning']) => {
+      const found = evaluatePreflight({ ...thisKindOfMachine, pinning }).filter((f) => f.check === 'lock');
+      assert.equal(found.length, 1);
+      return found[0] as { detail: string; fix?: string };
+    };
+    const noPin = lockFinding({ kind: 'off', why: 'no-pin' });
+    assert.match(
+      noPin.detail,
+      /^not pinned: model, localai-backend; pinning is off \(NO_PIN=1 \/ --no-pin\)$/,
+    );
+    assert.match(noPin.fix ?? '', /without NO_PIN=1/);
+    const airGapped = lockFinding({ kind: 'off', why: 'air-gapped' });
+    assert.match(
+      airGapped.detail,
+      /an air-gapped build \(LOCAL_DIR\/MIRROR\) verifies the files against a lock pinned elsewhere/,
+    );
+    assert.match(airGapped.fix ?? '', /make lock on a connected machine/);
+    const refused = lockFinding({ kind: 'refused' });
+    assert.match(
+      refused.detail,
+      /pinning them was refused \(the reasons are above, with both values\); nothing was written/,
+    );
+    assert.match(refused.fix ?? '', /--update NAME/);
   });
 
   it('tells the KVM cases apart', () => {
@@ -164,11 +204,16 @@ describe('preflight on this machine (the real command)', () => {
   it('answers within seconds, with every check, non-zero while something is missing', () => {
     requireBundle();
     const started = Date.now();
-    const run = spawnSync(process.execPath, [BUNDLE, 'image', 'preflight', '--work', 'build'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const work = mkdtempSync(join(tmpdir(), 'slm-preflight-'));
+    const lockCopy = join(work, 'artifacts.lock.json');
+    copyFileSync(`${ROOT}artifacts.lock.json`, lockCopy);
+    const run = spawnSync(
+      process.execPath,
+      [BUNDLE, 'image', 'preflight', '--work', 'build', '--lock', lockCopy, '--artifacts', join(work, 'a')],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    const after = readFileSync(lockCopy, 'utf8');
+    rmSync(work, { recursive: true, force: true });
     const seconds = (Date.now() - started) / 1000;
     assert.ok(seconds < 30, `took ${seconds} s`);
     for (const check of [
@@ -188,7 +233,15 @@ describe('preflight on this machine (the real command)', () => {
     const unpinned = lock.artifacts.filter((entry) => !entry.pinned).map((entry) => entry.name);
     const anyMissing = /^MISS /m.test(run.stdout);
     assert.equal(run.status, anyMissing ? 1 : 0, run.stdout + run.stderr);
-    for (const name of unpinned) assert.match(run.stdout, new RegExp(`MISS lock: "${name}" is not pinned`));
+    // This machine reaches no publisher: said once, naming every unpinned artifact; the lock is unchanged.
+    if (unpinned.length > 0) {
+      assert.match(
+        run.stdout,
+        new RegExp(`^MISS lock: not pinned: ${unpinned.join(', ')}; .*cannot be reached`, 'm'),
+      );
+      assert.equal(run.stdout.match(/not pinned/g)?.length, 1);
+      assert.equal(after, readFileSync(`${ROOT}artifacts.lock.json`, 'utf8'));
+    }
     if (anyMissing) assert.match(run.stdout, /missing piece\(s\); nothing was started\./);
   });
 });
