@@ -3,6 +3,7 @@
 #   - Debian/Ubuntu packages (apt-get, as root; otherwise prints the command to run),
 #   - Node.js >= 20 with npm (only checked: Debian 12's and Ubuntu 24.04's nodejs are too old),
 #   - the npm dependencies of the repository and of runtime/ (npm ci when missing or stale).
+# With --guest, also what the boot harness needs (make guest, make test-boot): QEMU, debootstrap, xorriso, mke2fs.
 # Prints a single line when everything is already there.
 set -euo pipefail
 
@@ -18,6 +19,10 @@ have() {
     nginx) command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] ;;
     ca-certificates) [ -s /etc/ssl/certs/ca-certificates.crt ] ;;
     openssh-client) command -v ssh-keygen >/dev/null 2>&1 ;;
+    qemu-system-x86) command -v qemu-system-x86_64 >/dev/null 2>&1 ;;
+    qemu-utils) command -v qemu-img >/dev/null 2>&1 ;;
+    e2fsprogs) command -v mke2fs >/dev/null 2>&1 || [ -x /usr/sbin/mke2fs ] ;;
+    debootstrap) command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -41,7 +46,11 @@ fi
 # yamllint for linting, packer to validate the image template, make for make itself, ruby to check the
 # certification spec's syntax, ssh-keygen for the build tests' key, git for the make-lock tests.
 missing=()
-for pkg in make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git; do
+packages=(make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git)
+if [ "${1:-}" = --guest ]; then
+  packages+=(qemu-system-x86 qemu-utils debootstrap xorriso e2fsprogs)
+fi
+for pkg in "${packages[@]}"; do
   have "$pkg" || missing+=("$pkg")
 done
 
