@@ -15,7 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const testDir = join(root, 'test');
 
 // Data directories (as biome.json excludes them): a fixture named *.test.ts is not a test to run.
-const SKIP_DIRS = new Set(['node_modules', 'fixtures', 'golden']);
+// test/acceptance holds the slow suites (QEMU boots): `make test-boot` runs them, never `make test`.
+const SKIP_DIRS = new Set(['node_modules', 'fixtures', 'golden', 'acceptance']);
 
 /** Every *.test.ts below dir, as paths relative to the repository root with "/" separators. */
 function findTests(dir) {

@@ -1,0 +1,170 @@
+/**
+ * The appliance booted for real (issue 12): a QEMU VM with systemd, built like the image (tools/guest/), booted as
+ * OpenNebula boots it with a context CD, checked from the host. One disk across the boots:
+ *   a. first boot: every appliance unit active, nothing failed, our units verify, `slm-copilot check` from the host
+ *      passes every check against the report's fingerprint, `doctor` in the guest passes but for the findings this
+ *      guest must have, the report is root-only;
+ *   b. reboot with the same CD: CA fingerprint, generated key and password unchanged, no configuration file
+ *      rewritten.
+ * Slow (minutes, QEMU under TCG): run with `make test-boot`, never by `make test`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO } from '../../../tools/guest/artifacts.ts';
+import { log } from '../../../tools/guest/run.ts';
+import { BootSession, parseReport } from './session.ts';
+
+/** What the appliance runs (src/stages/bootstrap.ts starts them). */
+const APPLIANCE_UNITS = [
+  'local-ai.service',
+  'slm-copilot-relay.service',
+  'nginx.service',
+  'slm-copilot-renew.timer',
+];
+/** The unit files the appliance writes. */
+const OUR_UNIT_FILES = [
+  '/etc/systemd/system/local-ai.service',
+  '/etc/systemd/system/slm-copilot-relay.service',
+  '/etc/systemd/system/slm-copilot-renew.service',
+  '/etc/systemd/system/slm-copilot-renew.timer',
+];
+/**
+ * Doctor findings this guest must have, and why: two vCPUs on this machine (16 recommended), and the stand-in,
+ * which is no llama.cpp and so never logs the CPU build it loaded.
+ */
+const EXPECTED_FINDINGS: Readonly<Record<string, string>> = {
+  'cpu-cores': 'the VM has 2 vCPUs (this machine has 2 cores)',
+  'llama-cpu-variant': 'the LocalAI stand-in logs no llama.cpp CPU build line',
+};
+/** Files configure writes (src/plan/plan.ts); a reboot with the same context must leave each one untouched. */
+const CONFIGURATION = [
+  '/etc/slm-copilot',
+  '/etc/nginx/nginx.conf',
+  '/etc/systemd/system/local-ai.service',
+  '/etc/systemd/system/slm-copilot-relay.service',
+  '/etc/systemd/system/slm-copilot-renew.service',
+  '/etc/systemd/system/slm-copilot-renew.timer',
+  '/var/lib/local-ai/models/devstral-small-2.yaml',
+  '/var/lib/slm-copilot/tls',
+];
+const CONFIGURATION_LISTING = `find ${CONFIGURATION.join(' ')} -type f -printf '%p %T@ %i %m %u:%g\\n' | sort`;
+
+describe('the appliance boots under QEMU with a context CD', { timeout: 40 * 60_000 }, () => {
+  const session = new BootSession();
+  const suiteStarted = Date.now();
+  let report: Map<string, string>;
+  let configurationBefore: string;
+
+  before(async () => {
+    await session.build();
+    const boot = await session.firstBoot({});
+    if (boot.status !== 0) {
+      throw new Error(
+        `the context hooks failed on the first boot:\n${await session.diagnostics('first boot')}`,
+      );
+    }
+  });
+
+  after(async () => {
+    await session.stop();
+    session.timings['suite total'] = (Date.now() - suiteStarted) / 1000;
+    const lines = Object.entries(session.timings).map(
+      ([name, seconds]) => `  ${name}: ${seconds.toFixed(0)} s`,
+    );
+    log(`timings:\n${lines.join('\n')}`);
+  });
+
+  it('a. first boot: units active, nothing failed, units verify, check passes from the host, doctor as expected, report root-only', async () => {
+    await session.step('a', async () => {
+      for (const unit of APPLIANCE_UNITS) {
+        const state = await session.sh(`systemctl is-active ${unit}`);
+        assert.equal(state.stdout.trim(), 'active', `${unit} is ${state.stdout.trim()}`);
+      }
+      const failed = await session.must('systemctl --failed --no-legend --plain --no-pager');
+      assert.equal(failed.trim(), '', `systemctl --failed lists:\n${failed}`);
+      const verify = await session.sh(`systemd-analyze verify ${OUR_UNIT_FILES.join(' ')} 2>&1`);
+      const ours = verify.stdout.split('\n').filter((line) => /local-ai|slm-copilot/.test(line));
+      assert.equal(verify.exitcode, 0, `systemd-analyze verify exited ${verify.exitcode}:\n${verify.stdout}`);
+      assert.deepEqual(ours, [], `systemd-analyze verify about our units:\n${verify.stdout}`);
+
+      const mode = (await session.must('stat -c "%a %U:%G" /etc/one-appliance/config')).trim();
+      assert.match(mode, /^[46]00 root:root$/, `the report is ${mode}, not root-only`);
+      report = parseReport(await session.must('cat /etc/one-appliance/config'));
+      const fingerprint = report.get('TLS.ca_fingerprint_sha256') ?? '';
+      const key = report.get('Cline.api_key') ?? '';
+      assert.match(fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, `fingerprint ${fingerprint}`);
+      assert.match(key, /^sk-/, 'the report names the generated key');
+
+      const check = spawnSync(
+        process.execPath,
+        [
+          join(REPO, 'dist/slm-copilot.mjs'),
+          'check',
+          `https://127.0.0.1:${session.vm.httpsPort}`,
+          '--fingerprint',
+          fingerprint,
+          '--user',
+          report.get('Basic auth.user') ?? '',
+          '--password',
+          report.get('Basic auth.password') ?? '',
+          '--json',
+        ],
+        { encoding: 'utf8', env: { ...process.env, SLM_COPILOT_API_KEY: key }, timeout: 10 * 60_000 },
+      );
+      const checked = JSON.parse(check.stdout) as {
+        results?: { id: string; status: string; reason: string }[];
+      };
+      const notPassed = (checked.results ?? []).filter((result) => result.status !== 'pass');
+      assert.deepEqual(notPassed, [], `slm-copilot check:\n${check.stdout}\n${check.stderr}`);
+      assert.equal(
+        check.status,
+        0,
+        `slm-copilot check exited ${check.status}:\n${check.stdout}\n${check.stderr}`,
+      );
+
+      const doctor = await session.sh('slm-copilot doctor --json', 5 * 60_000);
+      const diagnosed = JSON.parse(doctor.stdout) as {
+        findings: { id: string; status: string; reason: string }[];
+      };
+      const problems = diagnosed.findings.filter((finding) => finding.status !== 'pass');
+      assert.deepEqual(
+        problems.map((finding) => finding.id).sort(),
+        Object.keys(EXPECTED_FINDINGS).sort(),
+        `doctor's findings beyond the expected ones (${JSON.stringify(EXPECTED_FINDINGS)}):\n${doctor.stdout}`,
+      );
+      for (const finding of problems)
+        log(`doctor, expected: ${finding.id} ${finding.status}: ${finding.reason}`);
+      configurationBefore = await session.must(CONFIGURATION_LISTING);
+    });
+  });
+
+  it('b. reboot with the same CD: fingerprint, key and password unchanged, no configuration file rewritten', async () => {
+    assert.ok(report !== undefined && configurationBefore !== undefined, 'case a ran first');
+    await session.step('b', async () => {
+      const boot = await session.reboot('reboot, same CD');
+      assert.equal(boot.status, 0, 'the context hooks succeed on the reboot');
+      assert.equal((await session.must('cat /etc/one-appliance/status')).trim(), 'bootstrap_success');
+      for (const unit of APPLIANCE_UNITS) {
+        const state = await session.sh(`systemctl is-active ${unit}`);
+        assert.equal(state.stdout.trim(), 'active', `${unit} is ${state.stdout.trim()} after the reboot`);
+      }
+      const again = parseReport(await session.must('cat /etc/one-appliance/config'));
+      for (const entry of [
+        'TLS.ca_fingerprint_sha256',
+        'Cline.api_key',
+        'Basic auth.password',
+        'API keys.key1',
+      ]) {
+        assert.equal(again.get(entry), report.get(entry), `${entry} changed across the reboot`);
+      }
+      const configurationAfter = await session.must(CONFIGURATION_LISTING);
+      assert.equal(
+        configurationAfter,
+        configurationBefore,
+        'a configuration file was rewritten by the reboot',
+      );
+    });
+  });
+});
