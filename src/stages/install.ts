@@ -5,11 +5,21 @@
  * its configuration exists. No model smoke test here: the build VM is small; the file's sha256 is the check.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { posix } from 'node:path';
 import { ensureDirectories } from '../apply/files.ts';
 import { ARTIFACTS } from '../artifacts/appliance.ts';
-import { backendInstallCommand } from '../artifacts/backendArchive.ts';
+import { backendInstallCommand, LLAMA_CPP_BACKEND } from '../artifacts/backendArchive.ts';
 import { fetchArtifacts } from '../artifacts/fetchArtifact.ts';
 import { findArtifact } from '../artifacts/lock.ts';
 import { readLockFile } from '../artifacts/lockFile.ts';
@@ -173,6 +183,27 @@ function installBackend(stage: StageEnvironment, archive: string): void {
     env: { ...stage.env, ...command.env },
     stdio: 'inherit',
   });
+  // LocalAI extracts as root under the driver's umask 0077: the backend and its metadata.json end up 0700/0600
+  // root, and local-ai.service (User=local-ai) finds no backend ("backend not found"). Share the tree with the
+  // local-ai group, read-only, keeping the executable bits.
+  const backend = posix.join(stage.root, LAYOUT.localaiBackends, LLAMA_CPP_BACKEND.name);
+  shareReadOnly(backend, stage.owners.uid('root'), stage.owners.gid(USERS.localai));
+}
+
+/** root:<group>, directories 0750, executables 0750, other files 0640; symbolic links only change owner. */
+function shareReadOnly(path: string, uid: number, gid: number): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) {
+    lchownSync(path, uid, gid);
+    return;
+  }
+  chownSync(path, uid, gid);
+  if (stat.isDirectory()) {
+    chmodSync(path, 0o750);
+    for (const name of readdirSync(path)) shareReadOnly(posix.join(path, name), uid, gid);
+  } else {
+    chmodSync(path, stat.mode & 0o100 ? 0o750 : 0o640);
+  }
 }
 
 /** Ubuntu's default site would answer on port 80 before configure runs; nginx starts only after bootstrap. */
