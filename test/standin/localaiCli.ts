@@ -10,7 +10,8 @@
 //       as local-ai.service runs it: no argument, and exactly the LOCALAI_* environment that
 //       src/render/localaiEnv.ts renders. Checks what LocalAI would trip over (the model YAML and the model file
 //       readable as this user, the backend installed), then serves the HTTP stand-in on LOCALAI_ADDRESS with
-//       LOCALAI_API_KEY, until SIGTERM.
+//       LOCALAI_API_KEY, until SIGTERM, answering at a CPU model's pace (DECODE_TOKENS_PER_SECOND, one token per
+//       chunk) so that streaming through nginx and the relay is observable token by token.
 //
 // Anything else is refused with exit status 2 and a message naming what was expected.
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,9 @@ import { localaiEnvironment } from '../../src/render/localaiEnv.ts';
 import { startLocalaiStandin } from './localaiStandin.ts';
 
 const NAME = 'local-ai (LocalAI stand-in for tests)';
+/** About what Devstral Small 2 decodes on a 16-core CPU; the answer is ten tokens. */
+const DECODE_TOKENS_PER_SECOND = 20;
+const PIECES = ['One', ' two', ' three', ' four', ' five', ' six', ' seven', ' eight', ' nine', ' ten.'];
 
 function refuse(message: string): never {
   process.stderr.write(
@@ -116,6 +120,8 @@ async function serve(): Promise<void> {
     port: Number(address[2]),
     models: [modelId],
     contextSize: Number(env('LOCALAI_CONTEXT_SIZE')),
+    decodeTokensPerSecond: DECODE_TOKENS_PER_SECOND,
+    pieces: PIECES,
     apiKeys: [env('LOCALAI_API_KEY')],
   });
   say(`LocalAI stand-in API listening on ${standin.url}`);

@@ -90,7 +90,8 @@ export class GuestAgent {
 
   /**
    * Waits until the agent in the guest answers a guest-sync with our id (stale answers from before a reboot are
-   * skipped), polling until the deadline.
+   * skipped), polling until the deadline. No 0xFF parser reset is sent: a fresh agent after a reboot has a clean
+   * parser, and a JS string "\xff" would go out as UTF-8 (C3 BF), which the agent answers with a parse error.
    */
   async sync(deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
@@ -99,7 +100,6 @@ export class GuestAgent {
       this.syncId += 1;
       const id = this.syncId;
       try {
-        this.socket?.write('\xff');
         for (;;) {
           const answer = await this.request('guest-sync', { id }, 3000);
           if (answer === id) return;

@@ -11,6 +11,7 @@ import { existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/ports.ts';
 import { GuestAgent } from './agent.ts';
+import { qmp } from './qmp.ts';
 import { log } from './run.ts';
 
 export const MEMORY = '18G';
@@ -63,7 +64,7 @@ export class GuestVm {
       ['-cpu', 'max', '-smp', String(CPUS), '-m', MEMORY],
       ['-kernel', o.kernel, '-initrd', o.initrd, '-append', KERNEL_APPEND],
       ['-drive', `file=${o.disk},if=virtio,format=qcow2,discard=unmap`],
-      ['-drive', `file=${o.contextIso},media=cdrom,readonly=on,if=ide`],
+      ['-drive', `id=context,file=${o.contextIso},media=cdrom,readonly=on,if=ide,index=2`],
       ['-netdev', `user,id=net0,restrict=on,${forwards}`],
       ['-device', 'virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56'],
       ['-chardev', `socket,id=qga0,path=${this.agentSocket},server=on,wait=off`],
@@ -127,6 +128,16 @@ export class GuestVm {
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /** Swaps the context CD of the running VM, as OpenNebula does when the context changes. */
+  async changeContextCd(iso: string): Promise<void> {
+    await qmp(this.qmpSocket, 'blockdev-change-medium', {
+      device: 'context',
+      filename: iso,
+      format: 'raw',
+      'read-only-mode': 'read-only',
+    });
   }
 
   get running(): boolean {

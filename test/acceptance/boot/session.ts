@@ -4,6 +4,8 @@
  * commands run through qemu-guest-agent. A failing case gets the guest's journal and `systemctl --failed`.
  */
 import { writeFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import type { ExecResult } from '../../../tools/guest/agent.ts';
 import { baseContext, type Context, makeContextIso } from '../../../tools/guest/context.ts';
@@ -13,6 +15,13 @@ import { log } from '../../../tools/guest/run.ts';
 
 /** First boot under TCG: kernel, systemd, then configure and bootstrap on an emulated CPU. */
 export const BOOT_DEADLINE_MS = 12 * 60_000;
+
+export interface HostResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly ms: number;
+}
 
 export interface BootRecord {
   readonly label: string;
@@ -27,6 +36,7 @@ export class BootSession {
   image!: GuestImage;
   vm!: GuestVm;
   private isoCount = 0;
+  private caPem: string | undefined;
 
   async build(): Promise<void> {
     const started = Date.now();
@@ -71,6 +81,51 @@ export class BootSession {
     const record = await this.afterBoot(label, from, started);
     if (record.bootId === previous) throw new Error(`${label}: the boot id did not change (${previous})`);
     return record;
+  }
+
+  /** OpenNebula's context change: a new CD in the running VM, then a reboot; waits for the hooks again. */
+  async changeContextAndReboot(context: Context, label: string): Promise<BootRecord> {
+    await this.vm.changeContextCd(await this.contextIso(context));
+    return this.reboot(label);
+  }
+
+  /** An HTTPS request from the host to the guest's forwarded 443, trusting only the appliance CA. */
+  async https(
+    path: string,
+    options: { key?: string; method?: string; body?: string; timeoutMs?: number } = {},
+  ): Promise<HostResponse> {
+    this.caPem ??= await this.must('cat /var/lib/slm-copilot/tls/ca-public.pem');
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: this.vm.httpsPort,
+          path,
+          method: options.method ?? 'GET',
+          ca: this.caPem,
+          headers: {
+            ...(options.key === undefined ? {} : { Authorization: `Bearer ${options.key}` }),
+            ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          },
+          timeout: options.timeoutMs ?? 30_000,
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: Date.now() - started }),
+          );
+        },
+      );
+      req.once('timeout', () =>
+        req.destroy(new Error(`no answer to ${path} within ${options.timeoutMs ?? 30_000} ms`)),
+      );
+      req.once('error', reject);
+      req.end(options.body);
+    });
   }
 
   private async afterBoot(label: string, from: number, started: number): Promise<BootRecord> {
