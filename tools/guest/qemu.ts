@@ -41,6 +41,7 @@ export class GuestVm {
   readonly console: string;
   readonly agentSocket: string;
   readonly qmpSocket: string;
+  readonly capture: string;
   httpsPort = 0;
   sshPort = 0;
   agent: GuestAgent;
@@ -52,6 +53,7 @@ export class GuestVm {
     this.console = join(options.dir, 'console.log');
     this.agentSocket = join(options.dir, 'qga.sock');
     this.qmpSocket = join(options.dir, 'qmp.sock');
+    this.capture = join(options.dir, 'capture.pcap');
     this.agent = new GuestAgent(this.agentSocket);
   }
 
@@ -67,6 +69,8 @@ export class GuestVm {
       ['-drive', `id=context,file=${o.contextIso},media=cdrom,readonly=on,if=ide,index=2`],
       ['-netdev', `user,id=net0,restrict=on,${forwards}`],
       ['-device', 'virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56'],
+      // Every frame on the guest's NIC, both ways, from the first boot on (case g reads it).
+      ['-object', `filter-dump,id=capture0,netdev=net0,file=${this.capture}`],
       ['-chardev', `socket,id=qga0,path=${this.agentSocket},server=on,wait=off`],
       ['-device', 'virtio-serial-pci', '-device', 'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0'],
       ['-chardev', `file,id=console0,path=${this.console},append=on`, '-serial', 'chardev:console0'],
@@ -132,6 +136,8 @@ export class GuestVm {
 
   /** Swaps the context CD of the running VM, as OpenNebula does when the context changes. */
   async changeContextCd(iso: string): Promise<void> {
+    // The guest's sr driver keeps the tray locked; libvirt (and so OpenNebula) forces the eject as well.
+    await qmp(this.qmpSocket, 'eject', { device: 'context', force: true });
     await qmp(this.qmpSocket, 'blockdev-change-medium', {
       device: 'context',
       filename: iso,
