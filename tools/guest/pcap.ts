@@ -50,7 +50,7 @@ export function summariseCapture(path: string, forwardedPorts: readonly number[]
       continue;
     }
     if (type === 0x0800 && frame.length >= 34) {
-      const ihl = (frame[14] as number & 0x0f) * 4;
+      const ihl = ((frame[14] as number) & 0x0f) * 4;
       const protocol = frame[23] as number;
       const src = ipv4(frame, 26);
       const dst = ipv4(frame, 30);
