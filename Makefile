@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 BIN := node_modules/.bin
 
-.PHONY: help check deps lint deps-rule typecheck shellcheck build test engine test-slow acceptance image lock clean
+.PHONY: help check deps lint deps-rule typecheck shellcheck build test engine test-slow acceptance image lock clean guest test-boot
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -78,6 +78,16 @@ image: build ## build the appliance image (KVM, Packer >= 1.7): see docs/BUILD.m
 ARTIFACTS_DIR ?= build/artifacts
 lock: build ## refresh artifacts.lock.json from the publishers' checksums, verify, show the diff, write
 	@node dist/slm-copilot.mjs lock --write --artifacts $(ARTIFACTS_DIR) $(LOCK_ARGS)
+
+# The boot harness (tools/guest/): a Debian 12 guest built like the image, booted under QEMU (TCG here). The base
+# layer is cached under $${SLM_COPILOT_CACHE:-$${XDG_CACHE_HOME:-~/.cache}/slm-copilot}/guest; root is needed
+# (debootstrap, chroot, mounts). test-boot is slow (minutes): it runs the suites under test/acceptance/boot.
+guest: deps build ## build the guest: cached base layer, then an appliance layer and its disk
+	@node --import tsx tools/guest/main.ts image
+
+test-boot: deps build ## only the boot suite (test-slow runs it with the other acceptance suites)
+	@echo '==> test-boot'
+	@node scripts/run-tests.mjs test/acceptance/boot
 
 clean: ## remove build output
 	rm -rf dist

@@ -19,6 +19,10 @@ have() {
     ca-certificates) [ -s /etc/ssl/certs/ca-certificates.crt ] ;;
     openssh-client) command -v ssh-keygen >/dev/null 2>&1 ;;
     python3-numpy) /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ;;
+    qemu-system-x86) command -v qemu-system-x86_64 >/dev/null 2>&1 ;;
+    qemu-utils) command -v qemu-img >/dev/null 2>&1 ;;
+    e2fsprogs) command -v mke2fs >/dev/null 2>&1 || [ -x /usr/sbin/mke2fs ] ;;
+    debootstrap) command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -41,10 +45,12 @@ fi
 # Each needed by make check: nginx/openssl/curl/pebble/certbot for the host tests, shellcheck and
 # yamllint for linting, packer to validate the image template, make for make itself, ruby to check the
 # certification spec's syntax, ssh-keygen for the build tests' key, git for the make-lock tests; cmake, g++ and git
-# build the test engine (make engine: llama-server), python3 with numpy generates its test models.
+# build the test engine (make engine: llama-server), python3 with numpy generates its test models; QEMU, debootstrap,
+# xorriso and e2fsprogs build and boot the test guest (test/acceptance/boot).
 missing=()
-for pkg in make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git \
-  cmake g++ python3 python3-numpy; do
+packages=(make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git
+  cmake g++ python3 python3-numpy qemu-system-x86 qemu-utils debootstrap xorriso e2fsprogs)
+for pkg in "${packages[@]}"; do
   have "$pkg" || missing+=("$pkg")
 done
 

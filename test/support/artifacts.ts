@@ -10,7 +10,8 @@ export function makeArtifacts(dir: string): Map<string, Buffer> {
   const pkg = join(dir, 'pkg');
   mkdirSync(join(pkg, 'package/bin'), { recursive: true });
   writeFileSync(join(pkg, 'package/bin/node'), '#!/bin/sh\necho v24.21.0\n', { mode: 0o755 });
-  execFileSync('tar', ['-czf', join(dir, 'node.tgz'), '-C', pkg, 'package']);
+  // As npm packs it: file entries only, no directory entries (tar then creates them with the umask).
+  execFileSync('tar', ['-czf', join(dir, 'node.tgz'), '-C', pkg, '--no-recursion', 'package/bin/node']);
   files.set('node-runtime', readFileSync(join(dir, 'node.tgz')));
   files.set('localai', Buffer.from('#!/bin/sh\necho "LocalAI test stand-in binary"\n'));
   files.set('localai-backend', Buffer.from('test stand-in for the backend image archive\n'));

