@@ -62,7 +62,7 @@ engine: ## build (or find cached) llama-server and the test models: see tools/en
 	@echo '==> engine'
 	@node --import tsx tools/engine/engine.ts $(ENGINE_ARGS)
 
-test-slow: engine ## the slow acceptance tests, test/acceptance/**, one file at a time (after the fast tiers in check)
+test-slow: engine ## the slow acceptance tests, test/acceptance/**, one file at a time (the stall test, which only waits, beside them)
 	@echo '==> test-slow'
 	@node scripts/run-tests.mjs --acceptance
 
