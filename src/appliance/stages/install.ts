@@ -31,8 +31,14 @@ import { APPLIANCE_USERS, ensureUsers } from './users.ts';
 
 export const PACKAGES = ['nginx', 'certbot', 'openssl', 'logrotate', 'curl', 'ca-certificates'] as const;
 
-/** Ubuntu timers and services that call home; the appliance makes no outbound calls it was not asked for. */
+/**
+ * Ubuntu timers and services that call out; the appliance makes no outbound calls it was not asked for (Let's
+ * Encrypt with a domain, OneGate with a token, time sync). That includes the daily package-list refresh and
+ * unattended upgrades: updates are the operator's decision (a new image, or apt by hand; README).
+ */
 export const PHONE_HOME_UNITS = [
+  'apt-daily.timer',
+  'apt-daily-upgrade.timer',
   'motd-news.timer',
   'motd-news.service',
   'apt-news.service',
