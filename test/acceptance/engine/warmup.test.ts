@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import { type RunningRelay, startRelay } from '../../../src/appliance/relay/server.ts';
 import { agentSystemPrompt, nativeTools } from '../../../src/client/prompts/clinePrompts.ts';
 import { MODEL_ID, type RunningEngine, startEngine } from '../../../tools/engine/server.ts';
+import { runPromptCacheCheck } from '../../../tools/standin/contract.ts';
 import { until } from '../../support/relay.ts';
 
 const SYSTEM_TOKENS = 4200;
@@ -133,5 +134,15 @@ describe('prefix warm-up on llama-server', () => {
       recomputed(warm) <= 0.02,
       `warm: ${warm.prompt_n} of ${warm.prompt_n + warm.cache_n} recomputed`,
     );
+  });
+
+  test("the contract's prompt-cache check passes on llama-server with --cache-ram (A, B, A again)", async () => {
+    const engine = await startEngine({ size: 'small', maxTokens: 1, cacheRamMib: 512 });
+    try {
+      const detail = await runPromptCacheCheck(engine.url, { model: MODEL_ID });
+      console.log(`prompt-cache check on llama-server: ${detail}`);
+    } finally {
+      await engine.stop();
+    }
   });
 });
