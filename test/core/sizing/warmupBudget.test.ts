@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LAYOUT } from '../../../src/core/facts/layout.ts';
 import { computePlan } from '../../../src/core/plan/plan.ts';
 import { RELAY_CONFIG_PATH } from '../../../src/core/render/relayConfig.ts';
 import { warmupBudget } from '../../../src/core/sizing/warmupBudget.ts';
@@ -39,5 +40,34 @@ describe('warm-up budget', () => {
       keyNames: [...TEST_SECRETS.apiKeys.map((entry) => entry.name), 'user:copilot'].sort(),
     });
     for (const { key } of TEST_SECRETS.apiKeys) assert.ok(!file?.content.includes(key));
+  });
+  it('the report says whether warm-up is on, its budget, where prompts are stored and who can read them', () => {
+    const host = fixtureHost('epyc-passthrough-smt-32g');
+    const report = (value: string) => {
+      const planned = computePlan({
+        settings: settingsFrom({ ONEAPP_COPILOT_API_WARMUP: value }),
+        host,
+        secrets: TEST_SECRETS,
+        version: '0.0.0-test',
+        tls: null,
+      });
+      assert.ok(planned.ok);
+      return planned.plan.files.find((entry) => entry.path === LAYOUT.report)?.content ?? '';
+    };
+    const on = report('5');
+    assert.match(on, /\[Warm-up\]\nstate = on: up to 5 prompt prefixes/);
+    assert.match(on, /store = \/var\/lib\/slm-copilot-relay\/prefixes\.json/);
+    assert.match(
+      on,
+      /privacy = .*workspace paths and custom instructions.*readable by root and the relay.*snapshots/,
+    );
+    const off = report('0');
+    assert.match(off, /\[Warm-up\]\nstate = off \(ONEAPP_COPILOT_API_WARMUP=0\): no prompt prefix is stored/);
+    assert.doesNotMatch(off, /privacy =/);
+  });
+  it('the setting accepts 0 to 64', () => {
+    assert.equal(settingsFrom({ ONEAPP_COPILOT_API_WARMUP: '0' }).apiWarmup, 0);
+    assert.equal(settingsFrom({}).apiWarmup, 8);
+    assert.throws(() => settingsFrom({ ONEAPP_COPILOT_API_WARMUP: '65' }));
   });
 });
