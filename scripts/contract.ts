@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { formatResult, runContract } from '../tools/standin/contract.ts';
 
 const USAGE =
-  'usage: contract --upstream URL [--api-key KEY] [--context-size N] [--model ID] [--timeout-seconds N]';
+  'usage: contract --upstream URL [--api-key KEY] [--context-size N] [--model ID] [--timeout-seconds N] [--prompt-cache]';
 
 function fail(message: string): never {
   console.error(`contract: ${message}\n${USAGE}`);
@@ -32,6 +32,7 @@ function parse() {
         'context-size': { type: 'string' },
         model: { type: 'string' },
         'timeout-seconds': { type: 'string' },
+        'prompt-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -65,6 +66,7 @@ const report = await runContract(upstream.toString(), {
   ...(values.model ? { model: values.model } : {}),
   ...(contextSize ? { contextSize } : {}),
   ...(timeoutSeconds ? { requestTimeoutMs: timeoutSeconds * 1000 } : {}),
+  ...(values['prompt-cache'] ? { promptCache: true } : {}),
   onResult: (result) => console.log(formatResult(result)),
 });
 const count = (status: string) => report.results.filter((r) => r.status === status).length;

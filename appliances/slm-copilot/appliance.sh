@@ -49,6 +49,7 @@ ONE_SERVICE_PARAMS=(
     'ONEAPP_COPILOT_API_STREAM_GRACE' 'configure' 'Seconds a streamed request may wait for its first token (queue and prompt processing) before the relay sends response headers and keep-alives; clients such as Cline give up after 300 s without headers.' 'O|number'
     'ONEAPP_COPILOT_API_KEEPALIVE_INTERVAL' 'configure' 'Seconds between the SSE keep-alive comments a streamed request receives while it waits for its first token.' 'O|number'
     'ONEAPP_COPILOT_API_QUEUE_LIMIT' 'configure' 'Completion requests that may wait while the model serves another (it serves one at a time); more are refused with HTTP 429 and Retry-After.' 'O|number'
+    'ONEAPP_COPILOT_API_WARMUP' 'configure' 'How many prompt prefixes (system prompt and tools, per API key) the relay remembers and re-warms after every model start, so each user'\''s first request prefills only what is new; 0 turns it off and deletes what was stored. The stored prompts hold workspace paths and custom instructions: they stay on the VM, readable by root and the relay, and VM snapshots copy them.' 'O|number'
 )
 # END generated: ONE_SERVICE_PARAMS
 

@@ -39,6 +39,11 @@ export interface ContractOptions {
   readonly contextSize?: number;
   /** Per-request timeout (default 10 minutes: a real CPU server may be loading the model). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Run the host prompt-cache check (issue 13: what the relay's prefix warm-up relies on): three ~1.5k-token
+   * prefills, minutes on a CPU, so it is opt-in (`--prompt-cache`).
+   */
+  readonly promptCache?: boolean;
   /** Called with each result as soon as it is known. */
   readonly onResult?: (result: CheckResult) => void;
 }
@@ -90,6 +95,9 @@ async function jsonOf(response: Response, status: number): Promise<Json> {
   assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
   return obj(JSON.parse(text), 'body');
 }
+
+export const PROMPT_CACHE_CHECK =
+  'prompt cache: prefixes A, B, then A again (Extra-Usage): the third prompt time is at most 10% of the first';
 
 type Check = readonly [name: string, run: (c: Context) => Promise<string>];
 
@@ -365,6 +373,14 @@ const CHECKS: readonly Check[] = [
     },
   ],
   [
+    PROMPT_CACHE_CHECK,
+    async (c) => {
+      if (!c.options.promptCache)
+        throw new Skip('opt-in (--prompt-cache): three ~1.5k-token prefills take minutes on a CPU');
+      return promptCacheCheck(c);
+    },
+  ],
+  [
     'timing: no header before the first token (late headers)',
     async () => {
       throw new Skip(
@@ -387,6 +403,67 @@ const CHECKS: readonly Check[] = [
     },
   ],
 ];
+
+/** A system prompt of about `tokens` tokens of code-like text, distinct per name from its first line on. */
+function prefixText(name: string, tokens: number): string {
+  const lines = [`You are the ${name} coding agent. Follow the project's conventions.`];
+  for (let i = 0; lines.join('\n').length < tokens * 4; i++)
+    lines.push(`export const ${name}_${i} = (input: number[]) => input.map((v) => v * ${i} + ${i % 7});`);
+  return lines.join('\n');
+}
+
+/** Prompt-processing milliseconds of one streamed request: LocalAI's Extra-Usage timing, or llama-server's. */
+async function promptMs(c: Context, system: string, task: string): Promise<number | null> {
+  const response = await c.request('/v1/chat/completions', {
+    method: 'POST',
+    headers: { 'extra-usage': 'true' },
+    body: JSON.stringify({
+      model: c.model,
+      temperature: 0,
+      max_tokens: 1,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: task },
+      ],
+    }),
+  });
+  if (response.status !== 200) assert.fail(`HTTP ${response.status}: ${await peek(response)}`);
+  let found: number | null = null;
+  for (const chunk of jsonEvents(await readSse(response))) {
+    const record = chunk as {
+      usage?: { timing_prompt_processing?: unknown };
+      timings?: { prompt_ms?: unknown };
+    };
+    const ms = record.usage?.timing_prompt_processing ?? record.timings?.prompt_ms;
+    if (typeof ms === 'number') found = ms;
+  }
+  return found;
+}
+
+/** Exported for the real-engine acceptance test (llama-server has no /readyz, so not the whole contract). */
+export async function promptCacheCheck(c: Pick<Context, 'request' | 'model'>): Promise<string> {
+  const a = prefixText('alpha', 1500);
+  const b = prefixText('beta', 1500);
+  const first = await promptMs(c as Context, a, 'List the exported names.');
+  if (first === null)
+    throw new Skip('no prompt-processing time in the answer (Extra-Usage not honoured, no timings)');
+  await promptMs(c as Context, b, 'List the exported names.');
+  const third = await promptMs(c as Context, a, 'Which of them multiply by 3?');
+  assert.ok(third !== null, 'the third answer has no prompt-processing time');
+  const ratio = first === 0 ? 1 : third / first;
+  assert.ok(
+    ratio <= 0.1,
+    `A again took ${third.toFixed(0)} ms to prefill, ${(ratio * 100).toFixed(0)}% of A's first ${first.toFixed(0)} ms: A's prefix did not come back from the host prompt cache (cache_ram)`,
+  );
+  return `A ${first.toFixed(0)} ms, A again after B ${third.toFixed(0)} ms (${(ratio * 100).toFixed(1)}%)`;
+}
+
+/** The prompt-cache check alone against a server (the real-engine acceptance test). */
+export function runPromptCacheCheck(baseUrl: string, options: ContractOptions = {}): Promise<string> {
+  return promptCacheCheck(context(baseUrl, options));
+}
 
 function overlongPrompt(c: Context): { role: string; content: string }[] {
   const contextSize = c.options.contextSize;

@@ -85,6 +85,11 @@ export class CompletionExchange {
     if (this.ticket === null) this.reject();
   }
 
+  /** Prompt tokens from the answer's usage, once known (null before, or when LocalAI sent none). */
+  get promptTokens(): number | null {
+    return this.usage?.promptTokens ?? null;
+  }
+
   /** Aborts the exchange from outside (relay shutdown). */
   abort(): void {
     if (this.finished) return;

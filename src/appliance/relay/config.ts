@@ -13,6 +13,23 @@ export interface ReadinessOptions {
   readonly probeTimeoutMs: number;
 }
 
+/** Prompt-prefix learning and re-warming (warmup.ts). */
+export interface WarmupOptions {
+  /** How many prefixes to keep; 0: off, and the store is deleted. */
+  readonly prefixes: number;
+  readonly budgetTokens: number;
+  readonly storePath: string;
+  /** Key names in AUTH_KEYS (and the Basic auth principal); entries of other names are deleted. */
+  readonly keyNames: readonly string[];
+  /** A pass starts or resumes only after no completion has run for this long. */
+  readonly idleMs: number;
+  readonly expiryMs: number;
+  /** The neutral user turn after a replayed prefix. */
+  readonly userTurn: string;
+  /** Changes reach the disk this long after they happen (and at shutdown). */
+  readonly saveDelayMs: number;
+}
+
 export interface RelayConfig extends RelayLimits {
   readonly host: string;
   /** 0 picks a free port (tests). */
@@ -27,15 +44,20 @@ export interface RelayConfig extends RelayLimits {
   readonly retryAfterSeconds: number;
   /** false: no probing, no warm-up; /health always says ready (tests, upstreams that need no warm-up). */
   readonly readiness: ReadinessOptions | false;
+  /** null: no prefix learning, no re-warm pass. */
+  readonly warmup: WarmupOptions | null;
   /** One line per event; never content, never a key. */
   readonly log: (line: string) => void;
   /** Milliseconds, monotonic. */
   readonly now: () => number;
 }
 
-export type RelayOptions = Partial<Omit<RelayConfig, 'readiness'>> & {
+export type RelayOptions = Partial<Omit<RelayConfig, 'readiness' | 'warmup'>> & {
   readonly upstreamUrl: string;
   readonly readiness?: Partial<ReadinessOptions> | false;
+  readonly warmup?:
+    | (Partial<WarmupOptions> & Pick<WarmupOptions, 'prefixes' | 'budgetTokens' | 'storePath' | 'keyNames'>)
+    | null;
 };
 
 export { RELAY_DEFAULTS };
@@ -59,6 +81,16 @@ export function resolveRelayConfig(options: RelayOptions): RelayConfig {
     retryAfterSeconds: options.retryAfterSeconds ?? RELAY_DEFAULTS.retryAfterSeconds,
     readiness:
       options.readiness === false ? false : { ...RELAY_DEFAULTS.readiness, ...(options.readiness ?? {}) },
+    warmup:
+      options.warmup === undefined || options.warmup === null
+        ? null
+        : {
+            idleMs: RELAY_DEFAULTS.warmup.idleMs,
+            expiryMs: RELAY_DEFAULTS.warmup.expiryMs,
+            userTurn: RELAY_DEFAULTS.warmup.userTurn,
+            saveDelayMs: 1_000,
+            ...options.warmup,
+          },
     log: options.log ?? ((line) => process.stdout.write(`${line}\n`)),
     now: options.now ?? (() => performance.now()),
   };
@@ -90,6 +122,16 @@ function configProblems(config: RelayConfig): string[] {
     positive('readiness.probeTimeoutMs', config.readiness.probeTimeoutMs);
     if (config.readiness.warmupModel === '') problems.push('readiness.warmupModel must not be empty');
   }
+  if (config.warmup !== null) {
+    positive('warmup.prefixes', config.warmup.prefixes, 0);
+    positive('warmup.budgetTokens', config.warmup.budgetTokens, 0);
+    positive('warmup.idleMs', config.warmup.idleMs, 0);
+    positive('warmup.expiryMs', config.warmup.expiryMs);
+    positive('warmup.saveDelayMs', config.warmup.saveDelayMs, 0);
+    if (!config.warmup.storePath.startsWith('/')) problems.push('warmup.storePath must be an absolute path');
+    if (!config.warmup.keyNames.every((name) => typeof name === 'string'))
+      problems.push('warmup.keyNames must be strings');
+  }
   return problems;
 }
 
@@ -115,6 +157,12 @@ export function relayOptionsFromFile(json: unknown, readFile: (path: string) => 
       [K in keyof T]: Exclude<T[K], undefined>;
     };
   const readiness = file.readiness;
+  const warmup = file.warmup;
+  if (
+    warmup !== undefined &&
+    (typeof warmup !== 'object' || warmup === null || !Array.isArray(warmup.keyNames))
+  )
+    throw new Error('relay: warmup must be an object with keyNames');
   return {
     upstreamUrl: file.upstream.url,
     upstreamKey,
@@ -138,6 +186,16 @@ export function relayOptionsFromFile(json: unknown, readFile: (path: string) => 
                   pollIntervalMs: number(readiness.pollIntervalMs, 'readiness.pollIntervalMs'),
                   warmupModel: readiness.warmupModel,
                 }),
+        }),
+    ...(warmup === undefined
+      ? {}
+      : {
+          warmup: {
+            prefixes: number(warmup.prefixes, 'warmup.prefixes') ?? 0,
+            budgetTokens: number(warmup.budgetTokens, 'warmup.budgetTokens') ?? 0,
+            storePath: String(warmup.storePath),
+            keyNames: warmup.keyNames,
+          },
         }),
   };
 }

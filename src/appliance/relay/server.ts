@@ -17,6 +17,7 @@ import { healthResponse, type ReadinessState } from './readiness.ts';
 import { probeReadyz, ReadinessMonitor } from './readinessMonitor.ts';
 import { routeOf } from './routes.ts';
 import { isRefused, UpstreamClient } from './upstream.ts';
+import { createPrefixWarmer, type PrefixWarmer } from './warmup.ts';
 
 export interface RunningRelay {
   readonly port: number;
@@ -25,6 +26,8 @@ export interface RunningRelay {
   state(): ReadinessState;
   /** The /metrics text. */
   metrics(): string;
+  /** Prompt-prefix learning and re-warming; null when off. */
+  readonly warmer: PrefixWarmer | null;
   close(): Promise<void>;
 }
 
@@ -34,6 +37,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const queue = new CompletionQueue(config.queueLimit);
   const metrics = new RelayMetrics();
   const open = new Set<CompletionExchange>();
+  const warmer =
+    config.warmup === null
+      ? null
+      : createPrefixWarmer({
+          options: config.warmup,
+          queue,
+          upstream,
+          upstreamKey: config.upstreamKey,
+          log: config.log,
+          now: config.now,
+        });
+  /** The learned prefix of each open chat completion, for its token count when it ends. */
+  const prefixOf = new Map<CompletionExchange, string>();
   const monitor =
     config.readiness === false
       ? null
@@ -41,7 +57,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
           options: config.readiness,
           probe: () =>
             probeReadyz(config.upstreamUrl, (config.readiness as { probeTimeoutMs: number }).probeTimeoutMs),
-          warmUp: () => warmUp(config, upstream, queue),
+          // The one-token warm-up runs once per engine start; its success starts the prefix re-warm pass.
+          warmUp: () => {
+            warmer?.engineStarting();
+            return warmUp(config, upstream, queue).then((ok) => {
+              if (ok) warmer?.engineReady();
+              return ok;
+            });
+          },
           log: config.log,
         });
   const state = (): ReadinessState => monitor?.state ?? 'ready';
@@ -51,10 +74,19 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     queue,
     metrics,
     onUnreachable: () => monitor?.report({ type: 'unreachable' }),
-    onDone: (exchange) => open.delete(exchange),
+    onDone: (exchange) => {
+      open.delete(exchange);
+      const hash = prefixOf.get(exchange);
+      prefixOf.delete(exchange);
+      if (warmer === null) return;
+      warmer.activity();
+      const tokens = exchange.promptTokens;
+      if (hash !== undefined && tokens !== null) warmer.tokensSeen(hash, tokens);
+    },
   };
   const renderMetrics = () =>
-    metrics.render({ waiting: queue.waiting, active: queue.active, state: state() });
+    metrics.render({ waiting: queue.waiting, active: queue.active, state: state() }) +
+    (warmer?.render() ?? '');
 
   const server = createServer(
     { requestTimeout: 0, headersTimeout: config.serverKeepAliveMs + 5_000 },
@@ -76,7 +108,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
           proxyPlain(config, upstream, req, res, () => monitor?.report({ type: 'unreachable' }));
           return;
         case 'completion':
-          void acceptCompletion(context, open, req, res, route.route);
+          void acceptCompletion(context, open, req, res, route.route, (exchange, body, key) => {
+            if (warmer === null) return;
+            const hash = route.route === 'chat' ? warmer.observe(body, key) : null;
+            if (hash !== null) prefixOf.set(exchange, hash);
+            // A real request goes first: a running warm-up gives the model up before it queues.
+            warmer.preempt();
+          });
           return;
         case 'method-not-allowed':
           send(
@@ -120,8 +158,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     config,
     state,
     metrics: renderMetrics,
+    warmer,
     close: async () => {
       monitor?.stop();
+      warmer?.close();
       for (const exchange of open) exchange.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -137,6 +177,7 @@ async function acceptCompletion(
   req: IncomingMessage,
   res: ServerResponse,
   route: CompletionRoute,
+  beforeStart: (exchange: CompletionExchange, forwarded: Buffer, key: string) => void,
 ): Promise<void> {
   const { config } = context;
   const arrival = config.now();
@@ -147,16 +188,10 @@ async function acceptCompletion(
     send(res, 413, jsonError(RELAY_ERRORS.tooLarge(config.bodyLimitBytes)), { connection: 'close' });
     return;
   }
-  const exchange = new CompletionExchange(
-    context,
-    req,
-    res,
-    route,
-    prepareRequest(route, read.body),
-    key,
-    arrival,
-  );
+  const prepared = prepareRequest(route, read.body);
+  const exchange = new CompletionExchange(context, req, res, route, prepared, key, arrival);
   open.add(exchange);
+  beforeStart(exchange, prepared.body, key);
   exchange.start();
 }
 

@@ -9,6 +9,22 @@ import { MODEL, REQUEST_BODY_LIMIT_MIB } from './model.ts';
 
 export const RELAY_CONFIG_PATH = '/etc/slm-copilot/relay.json';
 
+/** The relay's own state directory (systemd StateDirectory=slm-copilot-relay, owned by the relay's user). */
+export const RELAY_STATE_DIR = '/var/lib/slm-copilot-relay';
+/** The learned prompt prefixes (system prompt, tools) the relay re-warms after an engine start; 0600, never logged. */
+export const WARMUP_STORE_PATH = `${RELAY_STATE_DIR}/prefixes.json`;
+
+/** Prefix learning and re-warming (ONEAPP_COPILOT_API_WARMUP): what the renderer writes into the file. */
+export interface WarmupConfigFile {
+  /** How many prefixes to keep; 0 turns learning off and deletes the store. */
+  readonly prefixes: number;
+  /** Tokens the kept prefixes may take in the engine's host cache (src/core/sizing/warmupBudget.ts). */
+  readonly budgetTokens: number;
+  readonly storePath: string;
+  /** The API key names of AUTH_KEYS (and the Basic auth user): entries of any other name are deleted. */
+  readonly keyNames: readonly string[];
+}
+
 /** The relay's limits and timings, in the file and in the running relay alike. Times in milliseconds. */
 export interface RelayLimits {
   /** Set by nginx (always overwriting) to the key's name; the relay counts usage under it, never forwards it. */
@@ -32,6 +48,8 @@ export interface RelayConfigFile extends RelayLimits {
     readonly apiKeyFile: string | null;
   };
   readonly readiness: { readonly pollIntervalMs: number; readonly warmupModel: string } | false;
+  /** Absent: no prefix learning, no re-warming (sandboxes, older files). */
+  readonly warmup?: WarmupConfigFile;
 }
 
 export const RELAY_DEFAULTS = {
@@ -48,4 +66,12 @@ export const RELAY_DEFAULTS = {
   serverKeepAliveMs: 75_000,
   retryAfterSeconds: 5,
   readiness: { pollIntervalMs: 2_000, warmupModel: MODEL.id, probeTimeoutMs: 5_000 },
+  warmup: {
+    /** A pass starts (and resumes) only after no completion has run for this long. */
+    idleMs: 5_000,
+    /** An entry no request used for this long is forgotten. */
+    expiryMs: 30 * 24 * 3600 * 1000,
+    /** The neutral user turn after a replayed prefix. */
+    userTurn: 'Hi',
+  },
 } as const;

@@ -32,6 +32,7 @@ import { DECLARATIONS, type Settings } from '../settings/declarations.ts';
 import type { Secrets } from '../settings/secrets.ts';
 import type { SettingsProblem } from '../settings/types.ts';
 import { planSizing, type Sizing } from '../sizing/sizingPlan.ts';
+import { warmupBudget } from '../sizing/warmupBudget.ts';
 
 export const AUTH_REALM = 'SLM-Copilot';
 
@@ -113,7 +114,16 @@ export function computePlan(input: PlanInput): PlanResult {
       0o640,
       'root',
       RELAY_USER,
-      renderRelayConfig({ settings: input.settings, upstreamKeyFile: LAYOUT.localaiKeyFile }),
+      renderRelayConfig({
+        settings: input.settings,
+        upstreamKeyFile: LAYOUT.localaiKeyFile,
+        warmup: {
+          prefixes: input.settings.apiWarmup,
+          budgetTokens: warmupBudget(sizing.promptCacheMib, sizing.contextSize).budgetTokens,
+          // nginx names Bearer requests after the key, Basic auth ones "user:<user>" (nginxSite.ts).
+          keyNames: [...input.secrets.apiKeys.map((entry) => entry.name), `user:${input.settings.authUser}`],
+        },
+      }),
       false,
     ),
     file(RELAY_UNIT_PATH, 0o644, 'root', 'root', renderRelayUnit(), false),

@@ -1,6 +1,6 @@
 /** The relay's JSON configuration (/etc/slm-copilot/relay.json), from the settings. Pure. */
 import { LOCALAI_ADDRESS, RELAY_ADDRESS } from '../facts/layout.ts';
-import { RELAY_DEFAULTS, type RelayConfigFile } from '../facts/relay.ts';
+import { RELAY_DEFAULTS, type RelayConfigFile, WARMUP_STORE_PATH } from '../facts/relay.ts';
 import type { Settings } from '../settings/declarations.ts';
 
 export { RELAY_CONFIG_PATH, type RelayConfigFile } from '../facts/relay.ts';
@@ -14,6 +14,15 @@ export interface RelayConfigInput {
   readonly listen?: { readonly host: string; readonly port: number };
   readonly upstream?: { readonly host: string; readonly port: number };
   readonly keyNameHeader?: string;
+  /** Prefix learning and re-warming; absent leaves it off (sandboxes). */
+  readonly warmup?: {
+    /** ONEAPP_COPILOT_API_WARMUP. */
+    readonly prefixes: number;
+    /** src/core/sizing/warmupBudget.ts. */
+    readonly budgetTokens: number;
+    readonly keyNames: readonly string[];
+    readonly storePath?: string;
+  };
 }
 
 export function relayConfigFile(input: RelayConfigInput): RelayConfigFile {
@@ -32,6 +41,16 @@ export function relayConfigFile(input: RelayConfigInput): RelayConfigFile {
       pollIntervalMs: RELAY_DEFAULTS.readiness.pollIntervalMs,
       warmupModel: RELAY_DEFAULTS.readiness.warmupModel,
     },
+    ...(input.warmup === undefined
+      ? {}
+      : {
+          warmup: {
+            prefixes: input.warmup.prefixes,
+            budgetTokens: input.warmup.budgetTokens,
+            storePath: input.warmup.storePath ?? WARMUP_STORE_PATH,
+            keyNames: [...new Set(input.warmup.keyNames)].sort(),
+          },
+        }),
   };
 }
 

@@ -5,11 +5,13 @@
 
 import { LAYOUT } from '../facts/layout.ts';
 import { MODEL } from '../facts/model.ts';
+import { WARMUP_STORE_PATH } from '../facts/relay.ts';
 import type { Endpoint } from '../host/endpoint.ts';
 import { formatBytes } from '../lib/bytes.ts';
 import type { Settings } from '../settings/declarations.ts';
 import type { Secrets } from '../settings/secrets.ts';
 import type { Sizing } from '../sizing/sizingPlan.ts';
+import { warmupBudget } from '../sizing/warmupBudget.ts';
 
 /** What the TLS step established (it runs before planning, since it needs openssl and the state directory). */
 export interface TlsSummary {
@@ -37,6 +39,34 @@ export interface ReportRuntime {
   readonly model: string;
   readonly letsEncrypt: string | null;
   readonly oneGate: string;
+}
+
+/** Whether the relay re-warms learned prompt prefixes after a model start, and what that stores where. */
+function warmupEntries(prefixes: number, sizing: Sizing): ReadonlyArray<readonly [string, string | number]> {
+  if (prefixes === 0)
+    return [
+      [
+        'state',
+        'off (ONEAPP_COPILOT_API_WARMUP=0): no prompt prefix is stored; first requests after a model start prefill everything',
+      ],
+    ];
+  const budget = warmupBudget(sizing.promptCacheMib, sizing.contextSize);
+  return [
+    [
+      'state',
+      `on: up to ${prefixes} prompt prefixes (system prompt and tools) re-warmed after every model start`,
+    ],
+    ['prefixes', prefixes],
+    [
+      'budget_tokens',
+      `${budget.budgetTokens} (prompt cache ${budget.cacheTokens} tokens minus ${budget.liveReserveTokens} for one live conversation)`,
+    ],
+    ['store', WARMUP_STORE_PATH],
+    [
+      'privacy',
+      'the stored system prompts hold workspace paths and custom instructions; they stay on this VM, readable by root and the relay, and VM snapshots and saved disks copy them; ONEAPP_COPILOT_API_WARMUP=0 deletes them',
+    ],
+  ];
 }
 
 type Section = readonly [title: string, entries: ReadonlyArray<readonly [string, string | number]>];
@@ -100,6 +130,7 @@ export function renderReport(input: ReportInput): string {
         ['cpu_flags', sizing.cpuFlags.join(' ') || 'none of avx, avx2, avx512f, fma, f16c'],
       ],
     ],
+    ['Warm-up', warmupEntries(settings.apiWarmup, sizing)],
     [
       'Status',
       input.runtime === undefined

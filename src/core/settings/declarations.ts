@@ -169,6 +169,16 @@ export const DECLARATIONS = {
     userInput: { mandatory: false, type: 'number' },
     parse: (text: string) => parseInteger(text, 0, 1024, 'requests'),
   },
+  apiWarmup: {
+    name: 'ONEAPP_COPILOT_API_WARMUP',
+    stage: 'configure',
+    description:
+      "How many prompt prefixes (system prompt and tools, per API key) the relay remembers and re-warms after every model start, so each user's first request prefills only what is new; 0 turns it off and deletes what was stored. The stored prompts hold workspace paths and custom instructions: they stay on the VM, readable by root and the relay, and VM snapshots copy them.",
+    default: '8',
+    secret: false,
+    userInput: { mandatory: false, type: 'number' },
+    parse: (text: string) => parseInteger(text, 0, 64, 'prefixes'),
+  },
 } as const satisfies Record<string, Declaration<unknown>>;
 
 export type SettingKey = keyof typeof DECLARATIONS;

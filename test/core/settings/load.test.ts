@@ -56,6 +56,7 @@ describe('settings defaults (empty or unset)', () => {
     apiStreamGrace: 20,
     apiKeepAliveInterval: 15,
     apiQueueLimit: 16,
+    apiWarmup: 8,
   };
   for (const key of Object.keys(DECLARATIONS) as SettingKey[]) {
     it(`${DECLARATIONS[key].name} defaults to ${JSON.stringify(expected[key])}`, () => {

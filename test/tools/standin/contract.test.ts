@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { type ContractReport, formatResult, runContract } from '../../../tools/standin/contract.ts';
+import {
+  type ContractReport,
+  formatResult,
+  PROMPT_CACHE_CHECK,
+  runContract,
+} from '../../../tools/standin/contract.ts';
 import { type StandinOptions, startLocalaiStandin } from '../../../tools/standin/localaiStandin.ts';
 
 function failures(report: ContractReport): string {
@@ -65,6 +70,19 @@ describe('LocalAI contract against the stand-in', () => {
       assert.ok(report.ok, failures(report));
     });
   }
+
+  it('the prompt-cache check is opt-in, and fails a server without a host prompt cache (the stand-in has none)', async () => {
+    const skipped = await contractAgainstStandin({}, {});
+    assert.match(
+      skipped.results.find((r) => r.name === PROMPT_CACHE_CHECK)?.detail ?? '',
+      /opt-in \(--prompt-cache\)/,
+    );
+    // Simulated prefill: every prompt costs its full time, as on a server whose cache_ram is 0.
+    const report = await contractAgainstStandin({ promptTokensPerSecond: 20_000 }, { promptCache: true });
+    const result = report.results.find((r) => r.name === PROMPT_CACHE_CHECK);
+    assert.equal(result?.status, 'fail', result?.detail);
+    assert.match(result?.detail ?? '', /did not come back from the host prompt cache/);
+  });
 
   it('fails a server that streams the pre-4.2.5 way (usage in every chunk, no role chunk)', async () => {
     const server: Server = createServer((req, res) => {
