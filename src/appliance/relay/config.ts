@@ -19,8 +19,11 @@ export interface WarmupOptions {
   readonly prefixes: number;
   readonly budgetTokens: number;
   readonly storePath: string;
-  /** Key names in AUTH_KEYS (and the Basic auth principal); entries of other names are deleted. */
-  readonly keyNames: readonly string[];
+  /**
+   * The key names file (keyNames.ts): entries of names it does not list are deleted. Read at start, at each pass and
+   * before each save; missing or invalid keeps what is stored.
+   */
+  readonly keyNamesPath: string;
   /** A pass starts or resumes only after no completion has run for this long. */
   readonly idleMs: number;
   readonly expiryMs: number;
@@ -56,7 +59,8 @@ export type RelayOptions = Partial<Omit<RelayConfig, 'readiness' | 'warmup'>> & 
   readonly upstreamUrl: string;
   readonly readiness?: Partial<ReadinessOptions> | false;
   readonly warmup?:
-    | (Partial<WarmupOptions> & Pick<WarmupOptions, 'prefixes' | 'budgetTokens' | 'storePath' | 'keyNames'>)
+    | (Partial<WarmupOptions> &
+        Pick<WarmupOptions, 'prefixes' | 'budgetTokens' | 'storePath' | 'keyNamesPath'>)
     | null;
 };
 
@@ -129,8 +133,8 @@ function configProblems(config: RelayConfig): string[] {
     positive('warmup.expiryMs', config.warmup.expiryMs);
     positive('warmup.saveDelayMs', config.warmup.saveDelayMs, 0);
     if (!config.warmup.storePath.startsWith('/')) problems.push('warmup.storePath must be an absolute path');
-    if (!config.warmup.keyNames.every((name) => typeof name === 'string'))
-      problems.push('warmup.keyNames must be strings');
+    if (!config.warmup.keyNamesPath.startsWith('/'))
+      problems.push('warmup.keyNamesPath must be an absolute path');
   }
   return problems;
 }
@@ -160,9 +164,9 @@ export function relayOptionsFromFile(json: unknown, readFile: (path: string) => 
   const warmup = file.warmup;
   if (
     warmup !== undefined &&
-    (typeof warmup !== 'object' || warmup === null || !Array.isArray(warmup.keyNames))
+    (typeof warmup !== 'object' || warmup === null || typeof warmup.keyNamesPath !== 'string')
   )
-    throw new Error('relay: warmup must be an object with keyNames');
+    throw new Error('relay: warmup must be an object with keyNamesPath');
   return {
     upstreamUrl: file.upstream.url,
     upstreamKey,
@@ -194,7 +198,7 @@ export function relayOptionsFromFile(json: unknown, readFile: (path: string) => 
             prefixes: number(warmup.prefixes, 'warmup.prefixes') ?? 0,
             budgetTokens: number(warmup.budgetTokens, 'warmup.budgetTokens') ?? 0,
             storePath: String(warmup.storePath),
-            keyNames: warmup.keyNames,
+            keyNamesPath: warmup.keyNamesPath,
           },
         }),
   };

@@ -125,8 +125,8 @@ export interface KeepRules {
   /** ONEAPP_COPILOT_API_WARMUP. */
   readonly maxEntries: number;
   readonly budgetTokens: number;
-  /** Key names still in AUTH_KEYS: every other name's entries go. */
-  readonly keyNames: ReadonlySet<string>;
+  /** Key names still in AUTH_KEYS: every other name's entries go. null: no name is pruned (names unknown). */
+  readonly keyNames: ReadonlySet<string> | null;
   readonly expiryMs: number;
 }
 
@@ -136,7 +136,11 @@ export interface KeepRules {
  */
 export function keep(entries: readonly PrefixEntry[], rules: KeepRules): PrefixEntry[] {
   const sorted = entries
-    .filter((entry) => rules.keyNames.has(entry.key) && rules.nowMs - entry.lastUsedMs < rules.expiryMs)
+    .filter(
+      (entry) =>
+        (rules.keyNames === null || rules.keyNames.has(entry.key)) &&
+        rules.nowMs - entry.lastUsedMs < rules.expiryMs,
+    )
     .sort((a, b) => b.lastUsedMs - a.lastUsedMs);
   const kept: PrefixEntry[] = [];
   let tokens = 0;

@@ -8,9 +8,14 @@
  * `idleMs`; a real request arriving while a warm-up runs closes the warm-up's connection (LocalAI cancels the task
  * as for a client that went away) and takes the model at once; the cancelled prefix goes back to the front of the
  * pass. Warm-ups never count in a key's usage. The pass stops when the token budget is spent.
+ *
+ * Which key names may keep entries comes from the key names file (keyNames.ts), not from the relay's configuration:
+ * it is read at start, at the start of each pass and before each save, so removing a key deletes its prefixes
+ * without restarting the relay. A missing or invalid file is logged once and keeps what is stored.
  */
 import type { IncomingMessage } from 'node:http';
 import type { WarmupOptions } from './config.ts';
+import { readKeyNames } from './keyNames.ts';
 import {
   extractPrefix,
   keep,
@@ -74,7 +79,8 @@ export function createPrefixWarmer(deps: WarmerDeps): PrefixWarmer | null {
 
 export class PrefixWarmer {
   private entries: PrefixEntry[];
-  private readonly keyNames: ReadonlySet<string>;
+  /** The last read of the key names file failed (logged once, until a read succeeds). */
+  private keyNamesFailed = false;
   private readonly wallNow: () => number;
   private lastActivity = Number.NEGATIVE_INFINITY;
   /** Hashes real requests used since the current engine start began. */
@@ -91,24 +97,59 @@ export class PrefixWarmer {
 
   constructor(private readonly deps: WarmerDeps) {
     this.wallNow = deps.wallNow ?? Date.now;
-    this.keyNames = new Set(deps.options.keyNames);
-    const loaded = loadPrefixes({ path: deps.options.storePath, log: deps.log });
-    this.entries = this.kept(loaded);
-    if (this.entries.length !== loaded.length) this.scheduleSave();
+    this.entries = loadPrefixes({ path: deps.options.storePath, log: deps.log });
+    if (this.prune()) this.scheduleSave();
     deps.log(
       `relay: prompt-prefix warm-up on: ${this.entries.length} stored prefix(es), at most ${deps.options.prefixes}, budget ${deps.options.budgetTokens} tokens`,
     );
   }
 
-  private kept(entries: readonly PrefixEntry[]): PrefixEntry[] {
+  /**
+   * Count, budget and expiry; by name only when `keyNames` is given. A request's own key is never pruned when it is
+   * learned (nginx just accepted it, and the file may name it only after the next read): names prune in prune().
+   */
+  private kept(entries: readonly PrefixEntry[], keyNames: ReadonlySet<string> | null = null): PrefixEntry[] {
     const { options } = this.deps;
     return keep(entries, {
       nowMs: this.wallNow(),
       maxEntries: options.prefixes,
       budgetTokens: options.budgetTokens,
-      keyNames: this.keyNames,
+      keyNames,
       expiryMs: options.expiryMs,
     });
+  }
+
+  /** Reads the key names file again; on failure (logged once, no content) keeps the entries of every name. */
+  private readKeyNames(): ReadonlySet<string> | null {
+    const path = this.deps.options.keyNamesPath;
+    const read = readKeyNames(path);
+    if (read.ok) {
+      if (this.keyNamesFailed) this.deps.log(`relay: warm-up key names file ${path} readable again`);
+      this.keyNamesFailed = false;
+      return read.names;
+    }
+    if (!this.keyNamesFailed)
+      this.deps.log(
+        `relay: warm-up key names file ${path} cannot be read (${read.reason}); stored prefixes are kept`,
+      );
+    this.keyNamesFailed = true;
+    return null;
+  }
+
+  /** Re-reads the key names and drops the entries of names no longer listed (and expired ones); true: any dropped. */
+  private prune(): boolean {
+    const before = this.entries.length;
+    const names = this.readKeyNames();
+    const removed = names === null ? 0 : this.entries.filter((entry) => !names.has(entry.key)).length;
+    this.entries = this.kept(this.entries, names);
+    if (this.pass !== null && this.entries.length !== before) {
+      // A pass under way no longer re-warms what was just deleted.
+      const left = new Set(this.entries.map((entry) => entry.hash));
+      const pending = this.pass.pending.filter((entry) => left.has(entry.hash));
+      this.pass.pending.splice(0, this.pass.pending.length, ...pending);
+    }
+    if (removed > 0) this.deps.log(`relay: warm-up: ${removed} stored prefix(es) of removed key(s) deleted`);
+    return this.entries.length !== before;
   }
 
   /** The stored entries, most recent first (tests, /metrics). */
@@ -165,6 +206,7 @@ export class PrefixWarmer {
     this.starting = false;
     if (this.closed) return;
     if (this.running !== null) this.finishRunning('cancelled');
+    if (this.prune()) this.scheduleSave();
     this.passes += 1;
     const pending = this.entries.filter((entry) => !this.usedSinceStart.has(entry.hash));
     this.pass = {
@@ -359,6 +401,7 @@ export class PrefixWarmer {
   }
 
   private save(): void {
+    this.prune();
     try {
       savePrefixes(this.deps.options.storePath, this.entries);
       this.saveFailed = false;

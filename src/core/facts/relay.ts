@@ -13,6 +13,18 @@ export const RELAY_CONFIG_PATH = '/etc/slm-copilot/relay.json';
 export const RELAY_STATE_DIR = '/var/lib/slm-copilot-relay';
 /** The learned prompt prefixes (system prompt, tools) the relay re-warms after an engine start; 0600, never logged. */
 export const WARMUP_STORE_PATH = `${RELAY_STATE_DIR}/prefixes.json`;
+/**
+ * The API key names (never the keys) of AUTH_KEYS and the Basic auth principal, for the warmer to delete the stored
+ * prefixes of a removed key. A file of its own, in no service's restart or reload list: a key change reloads nginx
+ * only, and the running relay reads this file again at each warm-up pass and before each save.
+ */
+export const RELAY_KEY_NAMES_PATH = '/etc/slm-copilot/relay-key-names.json';
+
+/** The key names file's content (src/core/render/relayConfig.ts writes it; the relay's keyNames.ts reads it). */
+export interface RelayKeyNamesFile {
+  readonly version: 1;
+  readonly keyNames: readonly string[];
+}
 
 /** Prefix learning and re-warming (ONEAPP_COPILOT_API_WARMUP): what the renderer writes into the file. */
 export interface WarmupConfigFile {
@@ -21,8 +33,8 @@ export interface WarmupConfigFile {
   /** Tokens the kept prefixes may take in the engine's host cache (src/core/sizing/warmupBudget.ts). */
   readonly budgetTokens: number;
   readonly storePath: string;
-  /** The API key names of AUTH_KEYS (and the Basic auth user): entries of any other name are deleted. */
-  readonly keyNames: readonly string[];
+  /** The key names file (RELAY_KEY_NAMES_PATH): entries of a name it does not list are deleted. */
+  readonly keyNamesPath: string;
 }
 
 /** The relay's limits and timings, in the file and in the running relay alike. Times in milliseconds. */

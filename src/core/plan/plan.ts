@@ -13,7 +13,12 @@ import { renderLocalaiUnit } from '../render/localaiUnit.ts';
 import { renderApiKeyMap } from '../render/nginxAuth.ts';
 import { renderNginxMain } from '../render/nginxMain.ts';
 import { renderNginxSite } from '../render/nginxSite.ts';
-import { RELAY_CONFIG_PATH, renderRelayConfig } from '../render/relayConfig.ts';
+import {
+  RELAY_CONFIG_PATH,
+  RELAY_KEY_NAMES_PATH,
+  renderRelayConfig,
+  renderRelayKeyNames,
+} from '../render/relayConfig.ts';
 import { RELAY_UNIT_PATH, RELAY_USER, renderRelayUnit } from '../render/relayUnit.ts';
 import { type ReportRuntime, renderReport, type TlsSummary } from '../render/report.ts';
 import {
@@ -120,10 +125,23 @@ export function computePlan(input: PlanInput): PlanResult {
         warmup: {
           prefixes: input.settings.apiWarmup,
           budgetTokens: warmupBudget(sizing.promptCacheMib, sizing.contextSize).budgetTokens,
-          // nginx names Bearer requests after the key, Basic auth ones "user:<user>" (nginxSite.ts).
-          keyNames: [...input.secrets.apiKeys.map((entry) => entry.name), `user:${input.settings.authUser}`],
+          keyNamesPath: RELAY_KEY_NAMES_PATH,
         },
       }),
+      false,
+    ),
+    // Names only (never keys). In no service's restartOnChange or reloadOnChange: a key change reloads nginx and
+    // rewrites this file, and the running relay reads it at its next warm-up pass or save; streams are never cut.
+    file(
+      RELAY_KEY_NAMES_PATH,
+      0o640,
+      'root',
+      RELAY_USER,
+      // nginx names Bearer requests after the key, Basic auth ones "user:<user>" (nginxSite.ts).
+      renderRelayKeyNames([
+        ...input.secrets.apiKeys.map((entry) => entry.name),
+        `user:${input.settings.authUser}`,
+      ]),
       false,
     ),
     file(RELAY_UNIT_PATH, 0o644, 'root', 'root', renderRelayUnit(), false),
@@ -170,6 +188,7 @@ export function computePlan(input: PlanInput): PlanResult {
     },
     {
       unit: UNITS.relay,
+      // Not RELAY_KEY_NAMES_PATH: the relay re-reads it itself (a key change must never cut streams in flight).
       restartOnChange: [RELAY_CONFIG_PATH, RELAY_UNIT_PATH, LAYOUT.localaiKeyFile],
       reloadOnChange: [],
     },

@@ -1,9 +1,15 @@
 /** The relay's JSON configuration (/etc/slm-copilot/relay.json), from the settings. Pure. */
 import { LOCALAI_ADDRESS, RELAY_ADDRESS } from '../facts/layout.ts';
-import { RELAY_DEFAULTS, type RelayConfigFile, WARMUP_STORE_PATH } from '../facts/relay.ts';
+import {
+  RELAY_DEFAULTS,
+  RELAY_KEY_NAMES_PATH,
+  type RelayConfigFile,
+  type RelayKeyNamesFile,
+  WARMUP_STORE_PATH,
+} from '../facts/relay.ts';
 import type { Settings } from '../settings/declarations.ts';
 
-export { RELAY_CONFIG_PATH, type RelayConfigFile } from '../facts/relay.ts';
+export { RELAY_CONFIG_PATH, RELAY_KEY_NAMES_PATH, type RelayConfigFile } from '../facts/relay.ts';
 
 export interface RelayConfigInput {
   readonly settings: Pick<
@@ -20,8 +26,9 @@ export interface RelayConfigInput {
     readonly prefixes: number;
     /** src/core/sizing/warmupBudget.ts. */
     readonly budgetTokens: number;
-    readonly keyNames: readonly string[];
     readonly storePath?: string;
+    /** The key names file; its content is renderRelayKeyNames's, never in this file (a key change must not restart the relay). */
+    readonly keyNamesPath?: string;
   };
 }
 
@@ -48,7 +55,7 @@ export function relayConfigFile(input: RelayConfigInput): RelayConfigFile {
             prefixes: input.warmup.prefixes,
             budgetTokens: input.warmup.budgetTokens,
             storePath: input.warmup.storePath ?? WARMUP_STORE_PATH,
-            keyNames: [...new Set(input.warmup.keyNames)].sort(),
+            keyNamesPath: input.warmup.keyNamesPath ?? RELAY_KEY_NAMES_PATH,
           },
         }),
   };
@@ -56,4 +63,13 @@ export function relayConfigFile(input: RelayConfigInput): RelayConfigFile {
 
 export function renderRelayConfig(input: RelayConfigInput): string {
   return `${JSON.stringify(relayConfigFile(input), null, 2)}\n`;
+}
+
+/** The key names file (RELAY_KEY_NAMES_PATH): names only, deduplicated and sorted, never a key. */
+export function relayKeyNamesFile(keyNames: readonly string[]): RelayKeyNamesFile {
+  return { version: 1, keyNames: [...new Set(keyNames)].sort() };
+}
+
+export function renderRelayKeyNames(keyNames: readonly string[]): string {
+  return `${JSON.stringify(relayKeyNamesFile(keyNames), null, 2)}\n`;
 }

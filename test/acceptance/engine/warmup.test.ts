@@ -6,12 +6,13 @@
  * answers are noise. Needs `make engine`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type RunningRelay, startRelay } from '../../../src/appliance/relay/server.ts';
 import { agentSystemPrompt, nativeTools } from '../../../src/client/prompts/clinePrompts.ts';
+import { renderRelayKeyNames } from '../../../src/core/render/relayConfig.ts';
 import { MODEL_ID, type RunningEngine, startEngine } from '../../../tools/engine/server.ts';
 import { runPromptCacheCheck } from '../../../tools/standin/contract.ts';
 import { until } from '../../support/relay.ts';
@@ -66,11 +67,13 @@ async function firstRequest(baseUrl: string, task: string): Promise<Timings> {
 const recomputed = (t: Timings) => t.prompt_n / (t.prompt_n + t.cache_n);
 
 function relayFor(engine: RunningEngine, storePath: string, prefixes: number): Promise<RunningRelay> {
+  const keyNamesPath = `${storePath}.key-names.json`;
+  writeFileSync(keyNamesPath, renderRelayKeyNames(['alice']));
   return startRelay({
     port: 0,
     upstreamUrl: engine.url,
     readiness: { pollIntervalMs: 100 },
-    warmup: { prefixes, budgetTokens: 100_000, storePath, keyNames: ['alice'], idleMs: 300, saveDelayMs: 0 },
+    warmup: { prefixes, budgetTokens: 100_000, storePath, keyNamesPath, idleMs: 300, saveDelayMs: 0 },
     log: () => {},
   });
 }

@@ -39,11 +39,20 @@ describe('configure against a root prefix (built bundle, umask 0077)', () => {
     const root = newRoot();
     assert.equal(runStage(root, 'configure', [`ONEAPP_COPILOT_AUTH_KEYS='alice:${KEY_A}'`]).status, 0);
     const logBefore = servicesLog(root);
+    const relayJson = read(root, 'etc/slm-copilot/relay.json');
     const run = runStage(root, 'configure', [`ONEAPP_COPILOT_AUTH_KEYS='bob:${KEY_B}'`]);
     assert.equal(run.status, 0, run.stderr);
     const added = servicesLog(root).slice(logBefore.length);
-    assert.match(added, /nginx -t\nsystemctl try-reload-or-restart nginx\.service\n/);
-    assert.doesNotMatch(added, /local-ai/);
+    assert.equal(
+      added,
+      'nginx -t\nsystemctl try-reload-or-restart nginx.service\n',
+      'nginx reloads; the relay (streams in flight) and LocalAI are not restarted',
+    );
+    assert.equal(read(root, 'etc/slm-copilot/relay.json'), relayJson, 'relay.json is unchanged');
+    assert.deepEqual(JSON.parse(read(root, 'etc/slm-copilot/relay-key-names.json')).keyNames, [
+      'bob',
+      'user:copilot',
+    ]);
     for (const path of ['etc/slm-copilot/nginx/api-keys.map', 'etc/one-appliance/config']) {
       assert.ok(read(root, path).includes(KEY_B), path);
       assert.ok(!read(root, path).includes(KEY_A), `${path} still holds the removed key`);
@@ -116,6 +125,7 @@ describe('configure against a root prefix (built bundle, umask 0077)', () => {
     check('etc/slm-copilot/local-ai.env', 0o640, 'local-ai');
     check('var/lib/local-ai/models/devstral-small-2.yaml', 0o644, 'local-ai');
     check('etc/slm-copilot/relay.json', 0o640, 'slm-copilot');
+    check('etc/slm-copilot/relay-key-names.json', 0o640, 'slm-copilot');
     check('etc/slm-copilot/local-ai.key', 0o640, 'slm-copilot');
     check('etc/slm-copilot/nginx/htpasswd', 0o640, 'www-data');
     check('etc/slm-copilot/nginx', 0o750, 'www-data');

@@ -5,13 +5,13 @@
  * cancelled prefix; warm-ups never count in a key's usage; /metrics shows hashes and counts, never content.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { relayOptionsFromFile, resolveRelayConfig } from '../../../src/appliance/relay/config.ts';
 import { type RunningRelay, startRelay } from '../../../src/appliance/relay/server.ts';
-import { relayConfigFile } from '../../../src/core/render/relayConfig.ts';
+import { relayConfigFile, renderRelayKeyNames } from '../../../src/core/render/relayConfig.ts';
 import {
   type LocalaiStandin,
   type RecordedRequest,
@@ -55,10 +55,15 @@ const warmupsOf = (standin: LocalaiStandin) => standin.requests.filter(isWarmup)
 const completions = (standin: LocalaiStandin) =>
   standin.requests.filter((request) => request.path === '/v1/chat/completions');
 
+/** Writes the key names file as configure does (names only). */
+const writeKeyNames = (path: string, names: readonly string[]) =>
+  writeFileSync(path, renderRelayKeyNames(names));
+
 interface Harness {
   relay: RunningRelay;
   standin: LocalaiStandin;
   storePath: string;
+  keyNamesPath: string;
   logs: string[];
   /** Stops the stand-in and starts a new one on the same port (an engine restart). */
   restart(options?: Parameters<typeof startLocalaiStandin>[0]): Promise<LocalaiStandin>;
@@ -66,7 +71,10 @@ interface Harness {
 }
 
 async function harness(keyNames = ['alice', 'bob', 'carol']): Promise<Harness> {
-  const storePath = join(mkdtempSync(join(tmpdir(), 'relay-warmup-')), 'prefixes.json');
+  const dir = mkdtempSync(join(tmpdir(), 'relay-warmup-'));
+  const storePath = join(dir, 'prefixes.json');
+  const keyNamesPath = join(dir, 'relay-key-names.json');
+  writeKeyNames(keyNamesPath, keyNames);
   let standin = await startLocalaiStandin({ apiKeys: [INTERNAL_KEY], slots: 1 });
   const port = standin.port;
   const logs: string[] = [];
@@ -75,7 +83,7 @@ async function harness(keyNames = ['alice', 'bob', 'carol']): Promise<Harness> {
     upstreamUrl: standin.url,
     upstreamKey: INTERNAL_KEY,
     readiness: { pollIntervalMs: 50 },
-    warmup: { prefixes: 8, budgetTokens: 100_000, storePath, keyNames, idleMs: IDLE_MS, saveDelayMs: 0 },
+    warmup: { prefixes: 8, budgetTokens: 100_000, storePath, keyNamesPath, idleMs: IDLE_MS, saveDelayMs: 0 },
     log: (line) => logs.push(line),
   });
   await until(() => relay.state() === 'ready', 3000, 'ready');
@@ -85,6 +93,7 @@ async function harness(keyNames = ['alice', 'bob', 'carol']): Promise<Harness> {
       return standin;
     },
     storePath,
+    keyNamesPath,
     logs,
     restart: async (options = {}) => {
       await standin.close();
@@ -109,14 +118,14 @@ describe('prefix warm-up', () => {
     const file = relayConfigFile({
       settings,
       upstreamKeyFile: null,
-      warmup: { prefixes: 8, budgetTokens: 19_660, keyNames: ['bob', 'alice', 'bob'] },
+      warmup: { prefixes: 8, budgetTokens: 19_660 },
     });
     const config = resolveRelayConfig(relayOptionsFromFile(JSON.parse(JSON.stringify(file)), () => ''));
     assert.deepEqual(config.warmup, {
       prefixes: 8,
       budgetTokens: 19_660,
       storePath: '/var/lib/slm-copilot-relay/prefixes.json',
-      keyNames: ['alice', 'bob'],
+      keyNamesPath: '/etc/slm-copilot/relay-key-names.json',
       idleMs: 5_000,
       expiryMs: 30 * 24 * 3600 * 1000,
       userTurn: 'Hi',
@@ -247,13 +256,14 @@ describe('prefix warm-up', () => {
 
   it('a key removed from AUTH_KEYS loses its entries at the next start; 0 prefixes deletes the store', async () => {
     const first = await harness();
-    const { storePath } = first;
+    const { storePath, keyNamesPath } = first;
     try {
       await real(first.relay, 'alice', 'A');
       await real(first.relay, 'bob', 'B');
     } finally {
       await first.close();
     }
+    writeKeyNames(keyNamesPath, ['alice']);
     const standin = await startLocalaiStandin({ apiKeys: [INTERNAL_KEY] });
     const start = (prefixes: number) =>
       startRelay({
@@ -261,7 +271,7 @@ describe('prefix warm-up', () => {
         upstreamUrl: standin.url,
         upstreamKey: INTERNAL_KEY,
         readiness: false,
-        warmup: { prefixes, budgetTokens: 100_000, storePath, keyNames: ['alice'], saveDelayMs: 0 },
+        warmup: { prefixes, budgetTokens: 100_000, storePath, keyNamesPath, saveDelayMs: 0 },
         log: () => {},
       });
     try {
@@ -278,6 +288,81 @@ describe('prefix warm-up', () => {
       await off.close();
     } finally {
       await standin.close();
+    }
+  });
+
+  it('the key names file changes between two passes: the removed key loses its prefixes at the next pass, no relay restart', async () => {
+    const h = await harness();
+    try {
+      const relay = h.relay;
+      await real(relay, 'alice', 'A');
+      await real(relay, 'bob', 'B');
+      await real(relay, 'carol', 'C');
+      await until(() => /"bob"/.test(readFileSync(h.storePath, 'utf8')), 2000, "bob's prefix stored");
+      // configure rewrites only the names file (and nginx's); the relay process and its configuration stay.
+      writeKeyNames(h.keyNamesPath, ['alice', 'carol']);
+      const standin = await h.restart();
+      await until(() => h.relay.state() === 'ready', 3000, 'ready after the engine restart');
+      await until(() => warmupsOf(standin).length === 2, 5000, 'two warm-ups');
+      assert.equal(h.relay, relay, 'the same relay: not restarted');
+      assert.deepEqual(
+        warmupsOf(standin).map(systemOf),
+        [systemPrompt('C'), systemPrompt('A')],
+        'bob is not re-warmed',
+      );
+      assert.deepEqual(
+        relay.warmer?.stored.map((entry) => entry.key),
+        ['carol', 'alice'],
+      );
+      await until(
+        () => !/"bob"/.test(readFileSync(h.storePath, 'utf8')),
+        2000,
+        "bob's prefix gone from the store",
+      );
+      assert.doesNotMatch(relay.metrics(), /slm_copilot_warmup_prefix_tokens\{[^}]*key="bob"/);
+      assert.ok(h.logs.includes('relay: warm-up: 1 stored prefix(es) of removed key(s) deleted'));
+      // A key added since is learned at once and kept when the store is saved (the file lists it by then).
+      writeKeyNames(h.keyNamesPath, ['alice', 'carol', 'dave']);
+      await real(relay, 'dave', 'D');
+      await until(() => /"dave"/.test(readFileSync(h.storePath, 'utf8')), 2000, "dave's prefix stored");
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a missing or invalid key names file is logged once, without content, and keeps every stored prefix', async () => {
+    const h = await harness(['alice', 'bob']);
+    try {
+      await real(h.relay, 'alice', 'A');
+      await real(h.relay, 'bob', 'B');
+      rmSync(h.keyNamesPath);
+      let standin = await h.restart();
+      await until(() => warmupsOf(standin).length === 2, 5000, 'both re-warmed with the file missing');
+      await real(h.relay, 'alice', 'A', 'a save with the file still missing');
+      writeFileSync(h.keyNamesPath, '{"keyNames": "bob-secret-name"');
+      standin = await h.restart();
+      await until(() => warmupsOf(standin).length === 2, 5000, 'both re-warmed with the file invalid');
+      assert.deepEqual(
+        h.relay.warmer?.stored.map((entry) => entry.key).sort(),
+        ['alice', 'bob'],
+        'nothing deleted while the names are unknown',
+      );
+      const problems = h.logs.filter((line) => line.includes('key names file'));
+      assert.deepEqual(problems, [
+        `relay: warm-up key names file ${h.keyNamesPath} cannot be read (ENOENT); stored prefixes are kept`,
+      ]);
+      for (const line of h.logs) assert.ok(!line.includes('bob-secret-name'), line);
+      // Readable again: the next pass prunes by it.
+      writeKeyNames(h.keyNamesPath, ['alice']);
+      await h.restart();
+      await until(
+        () => h.relay.warmer?.stored.every((entry) => entry.key === 'alice') === true,
+        5000,
+        'bob pruned once the file is back',
+      );
+      assert.ok(h.logs.includes(`relay: warm-up key names file ${h.keyNamesPath} readable again`));
+    } finally {
+      await h.close();
     }
   });
 });

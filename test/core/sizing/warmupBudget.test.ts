@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LAYOUT } from '../../../src/core/facts/layout.ts';
 import { computePlan } from '../../../src/core/plan/plan.ts';
-import { RELAY_CONFIG_PATH } from '../../../src/core/render/relayConfig.ts';
+import { RELAY_CONFIG_PATH, RELAY_KEY_NAMES_PATH } from '../../../src/core/render/relayConfig.ts';
 import { warmupBudget } from '../../../src/core/sizing/warmupBudget.ts';
 import { fixtureHost } from '../../support/hosts.ts';
 import { settingsFrom, TEST_SECRETS } from '../../support/settings.ts';
@@ -20,7 +20,7 @@ describe('warm-up budget', () => {
     assert.equal(warmupBudget(4096, 32_768).budgetTokens, 0);
     assert.equal(warmupBudget(0, 8_192).budgetTokens, 0);
   });
-  it('the plan passes the setting, the budget and the key names (never the keys) to the relay', () => {
+  it('the plan passes the setting, the budget and the key names file to the relay; the names (never the keys) are in that file', () => {
     const host = fixtureHost('epyc-passthrough-smt-32g');
     const planned = computePlan({
       settings: settingsFrom({ ONEAPP_COPILOT_API_WARMUP: '3' }),
@@ -37,9 +37,18 @@ describe('warm-up budget', () => {
       prefixes: 3,
       budgetTokens: warmupBudget(sizing.promptCacheMib, sizing.contextSize).budgetTokens,
       storePath: '/var/lib/slm-copilot-relay/prefixes.json',
+      keyNamesPath: RELAY_KEY_NAMES_PATH,
+    });
+    for (const { name } of TEST_SECRETS.apiKeys) assert.ok(!file?.content.includes(`"${name}"`), name);
+    const names = planned.plan.files.find((entry) => entry.path === RELAY_KEY_NAMES_PATH);
+    assert.deepEqual(JSON.parse(names?.content ?? '{}'), {
+      version: 1,
       keyNames: [...TEST_SECRETS.apiKeys.map((entry) => entry.name), 'user:copilot'].sort(),
     });
-    for (const { key } of TEST_SECRETS.apiKeys) assert.ok(!file?.content.includes(key));
+    for (const { key } of TEST_SECRETS.apiKeys) {
+      assert.ok(!file?.content.includes(key));
+      assert.ok(!names?.content.includes(key));
+    }
   });
   it('the report says whether warm-up is on, its budget, where prompts are stored and who can read them', () => {
     const host = fixtureHost('epyc-passthrough-smt-32g');
