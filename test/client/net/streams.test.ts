@@ -62,6 +62,8 @@ describe('SSE and streamed chat completions', () => {
       cachedTokens: null,
       promptMs: 100,
       generationMs: 40,
+      promptTokensPerSecond: null,
+      generationTokensPerSecond: null,
     });
     assert.equal(summary.done, true);
     assert.equal(summary.tokenTimes.length, 3);
@@ -74,17 +76,28 @@ describe('SSE and streamed chat completions', () => {
           at: 1,
           text: event({
             choices: [],
-            timings: { prompt_n: 100, prompt_ms: 50, predicted_n: 9, predicted_ms: 80, cache_n: 60 },
+            timings: {
+              prompt_n: 100,
+              prompt_ms: 50,
+              prompt_per_second: 2000,
+              predicted_n: 9,
+              predicted_ms: 80,
+              predicted_per_second: 112.5,
+              cache_n: 60,
+            },
           }),
         },
       ]),
     );
+    // prompt_n is what llama.cpp processed; the prompt was that plus the cache_n tokens it reused.
     assert.deepEqual(timings.usage, {
-      promptTokens: 100,
+      promptTokens: 160,
       completionTokens: 9,
       cachedTokens: 60,
       promptMs: 50,
       generationMs: 80,
+      promptTokensPerSecond: 2000,
+      generationTokensPerSecond: 112.5,
     });
     const failed = summariseStream(
       parseSse([
