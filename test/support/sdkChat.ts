@@ -2,7 +2,7 @@
  * One chat completion with a real client library — the `openai` SDK or the AI SDK (`ai` + @ai-sdk/openai-compatible,
  * what Cline-like agents build on) — printed as JSON. Run in a child process (clients.ts, sdkChat) so
  * NODE_EXTRA_CA_CERTS is the one source of trust. Env: SDK=openai|ai, BASE_URL, API_KEY, REQUEST (JSON: model,
- * messages, OpenAI-format tools, tool_choice, max_tokens, stream).
+ * messages, OpenAI-format tools, tool_choice, parallel_tool_calls, max_tokens, stream).
  */
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, jsonSchema, type ModelMessage, streamText, type ToolSet, tool } from 'ai';
@@ -15,6 +15,7 @@ interface Request {
   tools?: Array<{ type: 'function'; function: { name: string; description?: string; parameters: object } }>;
   tool_choice?: 'auto' | 'required' | 'none';
   max_tokens?: number;
+  parallel_tool_calls?: boolean;
   stream?: boolean;
 }
 
@@ -76,6 +77,10 @@ async function viaAiSdk(): Promise<object> {
     tools,
     ...(request.tool_choice === undefined ? {} : { toolChoice: request.tool_choice }),
     ...(request.max_tokens === undefined ? {} : { maxOutputTokens: request.max_tokens }),
+    // Fields the AI SDK has no setting for reach the body through the provider's options.
+    ...(request.parallel_tool_calls === undefined
+      ? {}
+      : { providerOptions: { slm: { parallel_tool_calls: request.parallel_tool_calls } } }),
     maxRetries: 0,
   };
   const result = request.stream ? streamText(options) : await generateText(options);
