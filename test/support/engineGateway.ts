@@ -7,7 +7,10 @@
  * The models are generated: answers are noise; tokens, timings and caching are real; token counts follow the
  * borrowed tokenizer (llama-bpe), and Devstral's markers are plain text in it, not control tokens.
  */
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { type EngineOptions, type RunningEngine, startEngine } from '../../tools/engine/server.ts';
 import { type SandboxFront, startSandboxFront } from './gateway.ts';
 import { bearer, request } from './https.ts';
@@ -16,6 +19,8 @@ export { MODEL_ID } from '../../tools/engine/server.ts';
 
 export interface EngineGateway extends SandboxFront {
   readonly engine: RunningEngine;
+  /** What llama-server answered, byte for byte, when started with `record: true` (else empty). */
+  readonly exchanges: readonly Exchange[];
   /** https://127.0.0.1:PORT/v1, for OpenAI clients. */
   readonly baseUrl: string;
   close(): Promise<void>;
@@ -27,20 +32,79 @@ export interface EngineGatewayOptions {
   readonly graceSeconds?: number;
   /** Seconds between keep-alive comments (ONEAPP_COPILOT_API_KEEPALIVE_INTERVAL). */
   readonly keepAliveSeconds?: number;
+  /** Put a recording proxy between the relay and llama-server (exchanges). */
+  readonly record?: boolean;
+}
+
+/** One request the relay sent to llama-server and the answer it got, as the bytes went by. */
+export interface Exchange {
+  readonly method: string;
+  readonly path: string;
+  readonly requestBody: string;
+  readonly status: number;
+  readonly responseBody: string;
+}
+
+/** A pass-through HTTP proxy to `target` that records each exchange; a client that leaves is passed on. */
+async function recordingProxy(
+  target: string,
+  exchanges: Exchange[],
+): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    req.on('end', () => {
+      const upstream = httpRequest(
+        new URL(req.url ?? '/', target),
+        { method: req.method, headers: req.headers, agent: false },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            res.write(chunk);
+          });
+          answer.on('end', () => {
+            exchanges.push({
+              method: req.method ?? '',
+              path: req.url ?? '',
+              requestBody: Buffer.concat(body).toString('utf8'),
+              status: answer.statusCode ?? 0,
+              responseBody: Buffer.concat(chunks).toString('utf8'),
+            });
+            res.end();
+          });
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      res.on('close', () => upstream.destroy());
+      upstream.end(Buffer.concat(body));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
 export async function startEngineGateway(options: EngineGatewayOptions = {}): Promise<EngineGateway> {
   const engine = await startEngine({ readyTimeoutMs: 180_000, ...options.engine });
+  const exchanges: Exchange[] = [];
+  const proxy = options.record ? await recordingProxy(engine.url, exchanges) : null;
+  const stopEngine = async () => {
+    proxy?.server.closeAllConnections();
+    proxy?.server.close();
+    await engine.stop();
+  };
   let front: SandboxFront;
   try {
-    front = await startSandboxFront(engine.url, {
+    front = await startSandboxFront(proxy?.url ?? engine.url, {
       context: [
         `ONEAPP_COPILOT_API_STREAM_GRACE='${options.graceSeconds ?? 1}'`,
         `ONEAPP_COPILOT_API_KEEPALIVE_INTERVAL='${options.keepAliveSeconds ?? 1}'`,
       ],
     });
   } catch (error) {
-    await engine.stop();
+    await stopEngine();
     throw error;
   }
   // The relay warms the model up (one token) once it sees it ready: wait for that, so tests start on an idle slot.
@@ -50,18 +114,19 @@ export async function startEngineGateway(options: EngineGatewayOptions = {}): Pr
     if (health?.status === 200 && health.body.includes('"ready"')) break;
     if (Date.now() > deadline) {
       await front.sandbox.stop();
-      await engine.stop();
+      await stopEngine();
       throw new Error(`the relay did not report ready: ${health?.status} ${health?.body}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     engine,
+    exchanges,
     ...front,
     baseUrl: `${front.sandbox.url}/v1`,
     close: async () => {
       await front.sandbox.stop();
-      await engine.stop();
+      await stopEngine();
     },
   };
 }
