@@ -335,3 +335,33 @@ export interface Timings {
 export function timingsOf(record: StreamRecord): Timings | undefined {
   return record.events.map((e) => e.json.timings as Timings | undefined).findLast((t) => t !== undefined);
 }
+
+/**
+ * The completion tasks llama-server finished since log offset `from`, in order, from its log's
+ * `release: id N | task T | stop processing: n_tokens = M` lines (M: the tokens the slot held — prompt plus
+ * generated — when the task stopped).
+ */
+export function releasedTasks(engine: RunningEngine, from: number): Array<{ task: number; tokens: number }> {
+  return [
+    ...engine
+      .log()
+      .slice(from)
+      .matchAll(/release: id +\d+ \| task (\d+) \| stop processing: n_tokens = (\d+)/g),
+  ].map((m) => ({ task: Number(m[1]), tokens: Number(m[2]) }));
+}
+
+/** Waits for the release line of that task (or of any task): llama-server may print it after the answer left. */
+export async function waitForRelease(
+  engine: RunningEngine,
+  from: number,
+  task?: number,
+): Promise<{ task: number; tokens: number }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const found = releasedTasks(engine, from).find((r) => task === undefined || r.task === task);
+    if (found) return found;
+    if (Date.now() > deadline)
+      throw new Error(`no release line for task ${task ?? 'any'}:\n${engine.log().slice(from).slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

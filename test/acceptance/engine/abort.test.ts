@@ -16,40 +16,15 @@ import {
   type EngineGateway,
   MODEL_ID,
   openStream,
+  releasedTasks,
   type Slot,
   slot,
   startEngineGateway,
   timingsOf,
   tokenCount,
+  waitForRelease,
   waitForSlot,
 } from '../../support/engineGateway.ts';
-
-/** Task ids and the tokens their slot held when each stopped, from the log written since `from`. */
-function releases(gateway: EngineGateway, from: number): Array<{ task: number; tokens: number }> {
-  const log = gateway.engine.log().slice(from);
-  return [...log.matchAll(/release: id +\d+ \| task (\d+) \| stop processing: n_tokens = (\d+)/g)].map(
-    (m) => ({
-      task: Number(m[1]),
-      tokens: Number(m[2]),
-    }),
-  );
-}
-
-/** The release line of that task (llama-server may print it a moment after the answer went out). */
-async function released(
-  gateway: EngineGateway,
-  from: number,
-  task: number,
-): Promise<{ task: number; tokens: number }> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const found = releases(gateway, from).find((r) => r.task === task);
-    if (found) return found;
-    if (Date.now() > deadline)
-      throw new Error(`no release line for task ${task}:\n${gateway.engine.log().slice(from)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a client that leaves: llama-server stops the task, and the next request is the next task', () => {
   let gateway: EngineGateway;
@@ -81,7 +56,7 @@ describe('a client that leaves: llama-server stops the task, and the next reques
     const idle = await waitForSlot(gateway.engine, (s) => !s.is_processing);
     assert.equal(idle.id_task, busy.id_task);
     tasks.push(busy.id_task as number);
-    const held = (await released(gateway, logStart, busy.id_task as number)).tokens;
+    const held = (await waitForRelease(gateway.engine, logStart, busy.id_task as number)).tokens;
     assert.ok(
       held <= promptTokens + 16 + 1,
       `stopped with ${held} tokens, prompt ${promptTokens}: at most one generated`,
@@ -106,7 +81,7 @@ describe('a client that leaves: llama-server stops the task, and the next reques
     const idle = await waitForSlot(gateway.engine, (s) => !s.is_processing, 30_000);
     assert.equal(idle.id_task, busy.id_task);
     tasks.push(busy.id_task as number);
-    const stopped = await released(gateway, logStart, busy.id_task as number);
+    const stopped = await waitForRelease(gateway.engine, logStart, busy.id_task as number);
     assert.ok(
       stopped.tokens < 1000,
       `stopped with ${stopped.tokens} tokens in the slot (prompt + generated)`,
@@ -125,10 +100,10 @@ describe('a client that leaves: llama-server stops the task, and the next reques
     assert.equal(timingsOf(record)?.predicted_n, 4);
     const now = await slot(gateway.engine);
     tasks.push(now.id_task as number);
-    await released(gateway, logStart, now.id_task as number);
+    await waitForRelease(gateway.engine, logStart, now.id_task as number);
     // Every completion task since the suite began, in the order the engine ran them: the two left, then this one.
     assert.deepEqual(
-      releases(gateway, logStart).map((r) => r.task),
+      releasedTasks(gateway.engine, logStart).map((r) => r.task),
       tasks,
     );
     assert.ok((tasks[2] as number) > (tasks[1] as number) && (tasks[1] as number) > (tasks[0] as number));
