@@ -15,80 +15,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertFitsBoundedTools, BOUNDED_TOOLS } from '../../support/boundedTools.ts';
 import { sdkChat } from '../../support/clients.ts';
 import { type EngineGateway, MODEL_ID, startEngineGateway } from '../../support/engineGateway.ts';
-
-const PATHS = ['src/config.ts', 'package.json', 'README.md'];
-const TOOLS = [
-  {
-    type: 'function',
-    function: {
-      name: 'read_file',
-      description: 'Read a file of the workspace',
-      parameters: {
-        type: 'object',
-        properties: { path: { type: 'string', enum: PATHS } },
-        required: ['path'],
-        additionalProperties: false,
-      },
-    },
-  },
-  {
-    type: 'function',
-    function: {
-      name: 'list_files',
-      description: 'List the workspace to a depth',
-      parameters: {
-        type: 'object',
-        properties: { depth: { type: 'integer', minimum: 1, maximum: 3 } },
-        required: ['depth'],
-        additionalProperties: false,
-      },
-    },
-  },
-  {
-    type: 'function',
-    function: {
-      name: 'search_files',
-      description: 'Search the workspace for a word',
-      parameters: {
-        type: 'object',
-        properties: {
-          query: { type: 'string', maxLength: 12 },
-          mode: { type: 'string', enum: ['exact', 'regex'] },
-        },
-        required: ['query', 'mode'],
-        additionalProperties: false,
-      },
-    },
-  },
-] as const;
-
-/** The call fits its tool's schema (what the grammar enforced); returns a description for messages. */
-function assertFits(call: { name: string; arguments: string }): void {
-  const args = JSON.parse(call.arguments) as Record<string, unknown>;
-  const what = `${call.name}(${call.arguments})`;
-  switch (call.name) {
-    case 'read_file':
-      assert.deepEqual(Object.keys(args), ['path'], what);
-      assert.ok(PATHS.includes(args.path as string), what);
-      break;
-    case 'list_files':
-      assert.deepEqual(Object.keys(args), ['depth'], what);
-      assert.ok(
-        Number.isInteger(args.depth) && (args.depth as number) >= 1 && (args.depth as number) <= 3,
-        what,
-      );
-      break;
-    case 'search_files':
-      assert.deepEqual(Object.keys(args).sort(), ['mode', 'query'], what);
-      assert.ok(typeof args.query === 'string' && args.query.length <= 12, what);
-      assert.ok(['exact', 'regex'].includes(args.mode as string), what);
-      break;
-    default:
-      assert.fail(`a tool that is not in the list: ${what}`);
-  }
-}
 
 const request = (stream: boolean) => ({
   model: MODEL_ID,
@@ -97,7 +26,7 @@ const request = (stream: boolean) => ({
     { role: 'user', content: 'Find where the configuration is read.' },
     { role: 'assistant', content: '[TOOL_CALLS]' },
   ],
-  tools: TOOLS,
+  tools: BOUNDED_TOOLS,
   tool_choice: 'required',
   // One call, then end of sequence: the grammar allows no second one (by default the handler allows several).
   parallel_tool_calls: false,
@@ -119,7 +48,7 @@ describe('tool calls from llama-server through the sandbox, with bounded paramet
         const result = await sdkChat(sdk, at, request(stream));
         assert.equal(result.ok, true, JSON.stringify(result));
         assert.equal(result.toolCalls?.length, 1, JSON.stringify(result));
-        assertFits(result.toolCalls?.[0] as { name: string; arguments: string });
+        assertFitsBoundedTools(result.toolCalls?.[0] as { name: string; arguments: string });
         assert.match(String(result.finishReason), /^tool[-_]calls$/, JSON.stringify(result));
       });
     }
