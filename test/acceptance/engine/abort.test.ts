@@ -1,8 +1,8 @@
 /**
  * Suite c (issue 11): a client that leaves, through the sandbox (nginx → relay → llama-server), during prefill and
- * during generation. What the engine did is read on its own port: /slots (which task holds the slot, whether it
+ * during generation, on the slow model. What the engine did is read on its own port: /slots (which task holds the slot, whether it
  * is processing) and its log's `release: … task N | stop processing: n_tokens = M` line (M = the tokens the slot
- * holds when the task stops: prompt plus generated). Small model; answers are noise, tokens are real.
+ * holds when the task stops: prompt plus generated). Answers are noise, tokens are real.
  *
  * llama.cpp at the tested commit (tools/engine/engine.lock.json) does not stop a prefill when the client leaves: it
  * notices the closed connection only once the prompt is processed, then stops before generating
@@ -32,13 +32,15 @@ describe('a client that leaves: llama-server stops the task, and the next reques
   const tasks: number[] = [];
   before(async () => {
     // A generation cap high enough that a task left to run would generate far more than an aborted one.
-    gateway = await startEngineGateway({ engine: { size: 'small', contextSize: 8192, maxTokens: 4096 } });
+    // The slow model: its prefill takes seconds per 512-token batch even on idle cores, so the client surely leaves
+    // during it (the small one prefills thousands of tokens a second on an idle machine).
+    gateway = await startEngineGateway({ engine: { size: 'slow', contextSize: 8192, maxTokens: 4096 } });
     logStart = gateway.engine.log().length;
   });
   after(() => gateway?.close());
 
   it('during prefill: the slot stops without generating the 64 tokens asked for', async () => {
-    const code = await codeOf(gateway.engine, 7000);
+    const code = await codeOf(gateway.engine, 1500);
     const promptTokens = await tokenCount(gateway.engine, code);
     const stream = openStream(gateway, {
       model: MODEL_ID,
@@ -48,12 +50,13 @@ describe('a client that leaves: llama-server stops the task, and the next reques
     // Prefill under way: the slot holds part of the prompt (it grows 512 tokens per batch), nothing generated.
     const busy = await waitForSlot(
       gateway.engine,
-      (s) => s.is_processing && (s.n_prompt_tokens ?? 0) >= 1024 && (s.n_prompt_tokens ?? 0) < promptTokens,
+      (s) => s.is_processing && (s.n_prompt_tokens ?? 0) >= 512 && (s.n_prompt_tokens ?? 0) < promptTokens,
+      180_000,
     );
     stream.abort();
     const record = await stream.finished;
     assert.equal(record.events.length, 0, 'no token reached the client');
-    const idle = await waitForSlot(gateway.engine, (s) => !s.is_processing);
+    const idle = await waitForSlot(gateway.engine, (s) => !s.is_processing, 180_000);
     assert.equal(idle.id_task, busy.id_task);
     tasks.push(busy.id_task as number);
     const held = (await waitForRelease(gateway.engine, logStart, busy.id_task as number)).tokens;
