@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const OPENAI_CHAT = fileURLToPath(new URL('./openaiChat.ts', import.meta.url));
+const SDK_CHAT = fileURLToPath(new URL('./sdkChat.ts', import.meta.url));
 
 export interface ClientResult {
   readonly ok: boolean;
@@ -22,12 +23,40 @@ export function openaiChat(env: {
   STREAM?: string;
   TOOLS?: string;
 }): Promise<ClientResult> {
+  return clientChild(OPENAI_CHAT, env);
+}
+
+/** One request (any body: messages, tools, tool_choice, stream) with the openai SDK or the AI SDK (sdkChat.ts). */
+export function sdkChat(
+  sdk: 'openai' | 'ai',
+  gateway: { baseUrl: string; key: string; caFile: string },
+  request: Record<string, unknown>,
+  timeoutMs = 120_000,
+): Promise<ClientResult & { finishReason?: string | null }> {
+  return clientChild(
+    SDK_CHAT,
+    {
+      SDK: sdk,
+      BASE_URL: gateway.baseUrl,
+      API_KEY: gateway.key,
+      CA_FILE: gateway.caFile,
+      REQUEST: JSON.stringify(request),
+    },
+    timeoutMs,
+  );
+}
+
+function clientChild(
+  script: string,
+  env: { CA_FILE: string } & Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<ClientResult> {
   const { CA_FILE, ...rest } = env;
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', OPENAI_CHAT],
-      { env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: CA_FILE, ...rest }, timeout: 60_000 },
+      ['--import', 'tsx', script],
+      { env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: CA_FILE, ...rest }, timeout: timeoutMs },
       (error, stdout, stderr) => {
         if (error && !stdout) reject(new Error(`${error.message}\n${stderr}`));
         else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ClientResult);

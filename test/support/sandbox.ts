@@ -22,6 +22,8 @@ export interface RunningSandbox {
   /** The CA file in the sandbox's state, i.e. what GET /ca.pem must serve. */
   readonly caPath: string;
   readonly child: ChildProcess;
+  /** What the sandbox printed so far (stdout and stderr: its ready line, nginx's and the relay's log lines). */
+  output(): string;
   stop(): Promise<number | null>;
 }
 
@@ -76,6 +78,7 @@ export async function startSandbox(options: SandboxStart): Promise<RunningSandbo
     credentials,
     caPath: join(dir, 'var/lib/slm-copilot/tls/ca-public.pem'),
     child,
+    output: () => output,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) {

@@ -247,8 +247,9 @@ export class CompletionExchange {
       if (this.finished) return;
       const body = Buffer.concat(chunks);
       const text = body.toString('utf8');
-      if (status >= 500 && isContextOverflow(text)) {
-        // LocalAI: 500 with llama.cpp's overflow text; clients act on OpenAI's 400 context_length_exceeded.
+      if ((status >= 500 || status === 400) && isContextOverflow(text)) {
+        // LocalAI: 500 with llama.cpp's overflow text; llama-server: 400 exceed_context_size_error with it. Clients
+        // act on OpenAI's 400 context_length_exceeded.
         this.fail(400, contextOverflowError(String(upstreamErrorObject(status, body).message ?? text)));
         return;
       }

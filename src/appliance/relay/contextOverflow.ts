@@ -1,14 +1,16 @@
 /**
  * LocalAI v4.9.0 never answers a context overflow with 400 (tools/standin/CONTRACT.md): without streaming it is a
  * 500 carrying llama.cpp's text; streaming, a 200 whose first content chunk *is* that text, then an SSE error
- * event. Cline compacts its history only on a 400 `context_length_exceeded` (what OpenAI sends), so the relay
- * recognises llama.cpp's message and answers the way OpenAI does.
+ * event. llama.cpp's own server answers 400 `exceed_context_size_error` with the same text, streaming or not, but
+ * no `code` an OpenAI client acts on. Cline compacts its history only on a 400 `context_length_exceeded` (what
+ * OpenAI sends), so the relay recognises llama.cpp's message in all three and answers the way OpenAI does.
  */
 import type { OpenAiError } from './errors.ts';
 
 /**
  * llama.cpp's wording (tools/server: "request (N tokens) exceeds the available context size (M tokens)…"), as
- * LocalAI passes it on. Upstreams that already answer 400 (llama-server, OpenAI-style) are left as they are.
+ * LocalAI passes it on and llama-server sends it. An OpenAI-style 400 (`context_length_exceeded`) does not carry
+ * it and is left as it is.
  */
 const OVERFLOW = /exceeds the available context size/;
 

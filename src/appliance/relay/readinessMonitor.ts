@@ -1,6 +1,7 @@
 /**
- * Polls LocalAI's /readyz and runs the one-token warm-up after every (re)start; holds the readiness state that
- * GET /health reports. A restart shows as unreachable → reachable, or as ready → /readyz 503 (loading again).
+ * Polls LocalAI's /readyz (llama-server's /health) and runs the one-token warm-up after every (re)start; holds the
+ * readiness state that GET /health reports. A restart shows as unreachable → reachable, or as ready → /readyz 503
+ * (loading again).
  */
 import { request } from 'node:http';
 import type { ReadinessOptions } from './config.ts';
@@ -8,15 +9,37 @@ import { nextReadiness, type ReadinessEvent, type ReadinessState } from './readi
 
 export type ProbeResult = 'unreachable' | 'loading' | 'ready' | 'unknown';
 
-/** GET {base}/readyz without a pooled connection. 200 or 404 (no such endpoint) count as ready, 503 as loading. */
-export function probeReadyz(baseUrl: string, timeoutMs: number): Promise<ProbeResult> {
+/**
+ * GET {base}/readyz without a pooled connection: 200 is ready, 503 loading. An upstream without /readyz (404) is
+ * asked GET {base}/health instead — llama.cpp's llama-server, which the sandbox may front, answers 503 there while
+ * the model loads and 200 once it serves; any other answer there counts as ready.
+ */
+export async function probeReadyz(baseUrl: string, timeoutMs: number): Promise<ProbeResult> {
+  const readyz = await probe(baseUrl, '/readyz', timeoutMs);
+  if (readyz !== 404) return classify(readyz);
+  const health = await probe(baseUrl, '/health', timeoutMs);
+  return health === 503 ? 'loading' : classify(health === 404 ? 200 : health);
+}
+
+function classify(status: number | 'unreachable' | 'unknown'): ProbeResult {
+  if (typeof status === 'string') return status;
+  return status === 200 || status === 404 ? 'ready' : 'loading';
+}
+
+function probe(
+  baseUrl: string,
+  path: string,
+  timeoutMs: number,
+): Promise<number | 'unreachable' | 'unknown'> {
   return new Promise((resolve) => {
-    const url = new URL('/readyz', baseUrl);
-    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve(status === 200 || status === 404 ? 'ready' : 'loading');
-    });
+    const req = request(
+      new URL(path, baseUrl),
+      { method: 'GET', agent: false, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('timeout', () => {
       // Slow, not refusing: no change (a busy LocalAI still answers, so this is rare).
       req.destroy();

@@ -134,7 +134,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   });
   const relay = await startRelay({
     ...relayOptionsFromFile(relayFile, () => ''),
-    log: (line) => io.stderr.write(`relay: ${line}\n`),
+    log: (line) => io.stderr.write(`${line}\n`), // the relay's lines already start with "relay:"
   });
   const nginx = startNginx(paths);
   let stopping = false;

@@ -1,7 +1,11 @@
 /**
  * One benchmark request, measured: time to first token as the client saw it, and prefill and decode speeds —
  * from the server's own timings when it gives them (LocalAI with the Extra-Usage header: usage.timing_prompt_processing
- * and timing_token_generation in ms; llama-server: timings.prompt_ms / predicted_ms), else from arrival times. Pure.
+ * and timing_token_generation in ms; llama-server: timings.prompt_ms / predicted_ms and its own speeds
+ * prompt_per_second / predicted_per_second, reported as they are), else from arrival times. Pure.
+ *
+ * The prefill speed counts the tokens the server processed: a prompt's cached tokens (usage.prompt_tokens includes
+ * them; llama.cpp's prompt_ms does not cover them) are left out, as llama.cpp's own prompt_per_second does.
  */
 
 import { errorMessage } from '../check/serverErrors.ts';
@@ -78,11 +82,11 @@ export function measure(
   const ttftMs = summary.tokenTimes[0] ?? null;
   const promptTokens = usage?.promptTokens ?? null;
   const completionTokens = usage?.completionTokens ?? summary.tokenTimes.length;
-  const serverPrefill = rate(promptTokens, usage?.promptMs ?? null);
-  const serverDecode = rate(
-    completionTokens === null ? null : completionTokens - 1,
-    usage?.generationMs ?? null,
-  );
+  const processed = promptTokens === null ? null : promptTokens - (usage?.cachedTokens ?? 0);
+  const serverPrefill = usage?.promptTokensPerSecond ?? rate(processed, usage?.promptMs ?? null);
+  const serverDecode =
+    usage?.generationTokensPerSecond ??
+    rate(completionTokens === null ? null : completionTokens - 1, usage?.generationMs ?? null);
   const server = serverPrefill !== null && serverDecode !== null;
   const clientPrefill = rate(promptTokens, ttftMs);
   const clientDecode = clientDecodeRate(summary);

@@ -17,6 +17,9 @@ export interface UsageFacts {
   /** Milliseconds the server spent on the prompt and on generation, when it says. */
   readonly promptMs: number | null;
   readonly generationMs: number | null;
+  /** The server's own speeds, when it gives them (llama-server: timings.prompt_per_second, predicted_per_second). */
+  readonly promptTokensPerSecond: number | null;
+  readonly generationTokensPerSecond: number | null;
 }
 
 export interface StreamSummary {
@@ -43,6 +46,8 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const num = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null;
 
+const sum = (a: number | null, b: number | null): number | null => (a === null ? null : a + (b ?? 0));
+
 /** Usage out of a response or chunk: OpenAI's fields, LocalAI's timing_* (ms), llama-server's `timings`. */
 export function usageFacts(body: Json): UsageFacts | null {
   const usage = isObject(body.usage) ? body.usage : null;
@@ -51,11 +56,14 @@ export function usageFacts(body: Json): UsageFacts | null {
   const details =
     usage !== null && isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : null;
   return {
-    promptTokens: num(usage?.prompt_tokens) ?? num(timings?.prompt_n),
+    // llama.cpp's prompt_n counts only the tokens it processed; the prompt also had cache_n cached ones.
+    promptTokens: num(usage?.prompt_tokens) ?? sum(num(timings?.prompt_n), num(timings?.cache_n)),
     completionTokens: num(usage?.completion_tokens) ?? num(timings?.predicted_n),
     cachedTokens: num(details?.cached_tokens) ?? num(timings?.cache_n),
     promptMs: num(usage?.timing_prompt_processing) ?? num(timings?.prompt_ms),
     generationMs: num(usage?.timing_token_generation) ?? num(timings?.predicted_ms),
+    promptTokensPerSecond: num(timings?.prompt_per_second),
+    generationTokensPerSecond: num(timings?.predicted_per_second),
   };
 }
 

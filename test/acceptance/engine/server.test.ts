@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MODEL_ID, type RunningEngine, startEngine } from '../../../tools/engine/server.ts';
+import { assertFitsBoundedTools, BOUNDED_TOOLS } from '../../support/boundedTools.ts';
 
 interface Timings {
   prompt_n: number;
@@ -97,35 +98,6 @@ describe('llama-server on the small model', () => {
   });
 });
 
-const TOOLS = [
-  {
-    type: 'function',
-    function: {
-      name: 'read_file',
-      description: 'Read a file of the workspace',
-      parameters: {
-        type: 'object',
-        properties: { path: { type: 'string', enum: ['src/config.ts', 'package.json'] } },
-        required: ['path'],
-        additionalProperties: false,
-      },
-    },
-  },
-  {
-    type: 'function',
-    function: {
-      name: 'list_files',
-      description: 'List the workspace',
-      parameters: {
-        type: 'object',
-        properties: { depth: { type: 'integer', minimum: 1, maximum: 3 } },
-        required: ['depth'],
-        additionalProperties: false,
-      },
-    },
-  },
-];
-
 interface ToolCallAnswer {
   choices: Array<{
     finish_reason: string;
@@ -161,7 +133,7 @@ describe("llama.cpp's chat handler for the Devstral-shaped template", () => {
         { role: 'system', content: 'You are a coding agent.' },
         { role: 'user', content: 'Read the configuration.' },
       ],
-      tools: TOOLS,
+      tools: BOUNDED_TOOLS,
       tool_choice: 'required',
       max_tokens: 4,
     });
@@ -182,7 +154,7 @@ describe("llama.cpp's chat handler for the Devstral-shaped template", () => {
         { role: 'user', content: 'Read the configuration.' },
         { role: 'assistant', content: '[TOOL_CALLS]' },
       ],
-      tools: TOOLS,
+      tools: BOUNDED_TOOLS,
       tool_choice: 'required',
       parallel_tool_calls: false,
     });
@@ -193,13 +165,7 @@ describe("llama.cpp's chat handler for the Devstral-shaped template", () => {
       id: string;
       function: { name: string; arguments: string };
     };
-    const args = JSON.parse(call.function.arguments) as Record<string, unknown>;
-    if (call.function.name === 'read_file') {
-      assert.ok(['src/config.ts', 'package.json'].includes(args.path as string), call.function.arguments);
-    } else {
-      assert.equal(call.function.name, 'list_files');
-      assert.ok([1, 2, 3].includes(args.depth as number), call.function.arguments);
-    }
+    assertFitsBoundedTools(call.function);
     assert.ok(call.id.length > 0);
   });
 });

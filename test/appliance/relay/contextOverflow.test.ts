@@ -8,7 +8,11 @@ import OpenAI, { APIError } from 'openai';
 import { contextOverflowError, StreamLookahead } from '../../../src/appliance/relay/contextOverflow.ts';
 import { CLIENT_KEY, chatBody, MODEL, send, startStack } from '../../support/relay.ts';
 
-const LOCALAI_OVERFLOW = { contextSize: 5, contextOverflowStyle: 'localai' as const };
+const OVERFLOW_STYLES = [
+  { name: 'LocalAI v4.9.0', standin: { contextSize: 5, contextOverflowStyle: 'localai' as const } },
+  // llama.cpp's own server: 400 exceed_context_size_error, no `code` (test/acceptance/engine/overflow.test.ts).
+  { name: 'llama-server', standin: { contextSize: 5, contextOverflowStyle: 'llama-server' as const } },
+];
 const event = (value: unknown) => Buffer.from(`data: ${JSON.stringify(value)}\n\n`);
 const chunk = (delta: Record<string, unknown>) =>
   event({ object: 'chat.completion.chunk', choices: [{ index: 0, delta }] });
@@ -50,12 +54,12 @@ describe('StreamLookahead', () => {
   });
 });
 
-describe('context overflow through the relay (LocalAI stand-in, LocalAI v4.9.0 behaviour)', {
+describe('context overflow through the relay (stand-in, as LocalAI v4.9.0 and as llama-server answer it)', {
   concurrency: true,
 }, () => {
-  for (const stream of [true, false]) {
-    it(`${stream ? 'streaming' : 'non-streaming'}: the openai SDK gets 400 context_length_exceeded`, async () => {
-      const stack = await startStack({}, LOCALAI_OVERFLOW);
+  for (const [stream, style] of [true, false].flatMap((s) => OVERFLOW_STYLES.map((o) => [s, o] as const))) {
+    it(`${style.name}, ${stream ? 'streaming' : 'non-streaming'}: the openai SDK gets 400 context_length_exceeded`, async () => {
+      const stack = await startStack({}, style.standin);
       try {
         const raw = await send(stack.url, {
           method: 'POST',

@@ -3,7 +3,11 @@
  * relay's one-token warm-up succeeds, ready after, down when it goes away, and the same again after a restart.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { probeReadyz } from '../../../src/appliance/relay/readinessMonitor.ts';
 import { type RunningRelay, startRelay } from '../../../src/appliance/relay/server.ts';
 import { type LocalaiStandin, startLocalaiStandin } from '../../../tools/standin/localaiStandin.ts';
 import { INTERNAL_KEY, send, until } from '../../support/relay.ts';
@@ -108,6 +112,26 @@ describe('readiness', () => {
     } finally {
       await relay.close();
       await standin.close();
+    }
+  });
+
+  it("an upstream without /readyz is asked /health: llama-server's 503 while loading is loading, 200 ready", async () => {
+    let health = 503;
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(req.url === '/health' ? health : 404).end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      assert.equal(await probeReadyz(url, 1000), 'loading');
+      health = 200;
+      assert.equal(await probeReadyz(url, 1000), 'ready');
+      assert.deepEqual(asked, ['/readyz', '/health', '/readyz', '/health']);
+    } finally {
+      server.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstTurn, parseSize, secondTurn } from '../../../src/client/bench/conversation.ts';
-import type { Measurement } from '../../../src/client/bench/measure.ts';
+import { type Measurement, measure } from '../../../src/client/bench/measure.ts';
 import { diagnose, summarise } from '../../../src/client/bench/summary.ts';
 
 function m(
@@ -77,5 +77,60 @@ describe('bench conversations and diagnoses', () => {
       diagnose(slow, 'some-other-model').find((d) => d.id === 'host-passthrough'),
       undefined,
     );
+  });
+});
+
+describe('measure: the server speeds bench reports', () => {
+  const sse = (...events: unknown[]) =>
+    `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('')}data: [DONE]\n\n`;
+  const result = (text: string) =>
+    ({
+      ok: true,
+      status: 200,
+      headers: {},
+      body: text,
+      headersAt: 1,
+      endAt: 30,
+      chunks: [{ at: 20, text }],
+    }) as const;
+  const token = { choices: [{ index: 0, delta: { content: 'x' } }] };
+  const where = { size: 1024, repetition: 1, turn: 2 as const };
+
+  it('llama-server: its own prompt_per_second and predicted_per_second, and its token counts, as they are', () => {
+    const timings = {
+      prompt_n: 40,
+      prompt_ms: 20,
+      prompt_per_second: 2000,
+      predicted_n: 5,
+      predicted_ms: 50,
+      predicted_per_second: 100,
+      cache_n: 960,
+    };
+    const usage = {
+      prompt_tokens: 1000,
+      completion_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 960 },
+    };
+    const m = measure(where, result(sse(token, { choices: [], usage, timings })));
+    assert.equal(m.source, 'server');
+    assert.deepEqual(
+      [m.promptTokens, m.cachedTokens, m.completionTokens, m.serverPromptMs, m.serverGenerationMs],
+      [1000, 960, 5, 20, 50],
+    );
+    assert.equal(m.prefillTokensPerSecond, 2000);
+    assert.equal(m.decodeTokensPerSecond, 100);
+  });
+
+  it('LocalAI (Extra-Usage): the prefill speed counts only the tokens processed, not the cached ones', () => {
+    const usage = {
+      prompt_tokens: 1000,
+      completion_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 900 },
+      timing_prompt_processing: 50,
+      timing_token_generation: 40,
+    };
+    const m = measure(where, result(sse(token, { choices: [], usage })));
+    assert.equal(m.prefillTokensPerSecond, 2000, '100 processed tokens in 50 ms');
+    assert.equal(m.decodeTokensPerSecond, 100, 'four tokens after the first in 40 ms');
   });
 });

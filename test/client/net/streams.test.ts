@@ -62,6 +62,8 @@ describe('SSE and streamed chat completions', () => {
       cachedTokens: null,
       promptMs: 100,
       generationMs: 40,
+      promptTokensPerSecond: null,
+      generationTokensPerSecond: null,
     });
     assert.equal(summary.done, true);
     assert.equal(summary.tokenTimes.length, 3);
@@ -74,17 +76,28 @@ describe('SSE and streamed chat completions', () => {
           at: 1,
           text: event({
             choices: [],
-            timings: { prompt_n: 100, prompt_ms: 50, predicted_n: 9, predicted_ms: 80, cache_n: 60 },
+            timings: {
+              prompt_n: 100,
+              prompt_ms: 50,
+              prompt_per_second: 2000,
+              predicted_n: 9,
+              predicted_ms: 80,
+              predicted_per_second: 112.5,
+              cache_n: 60,
+            },
           }),
         },
       ]),
     );
+    // prompt_n is what llama.cpp processed; the prompt was that plus the cache_n tokens it reused.
     assert.deepEqual(timings.usage, {
-      promptTokens: 100,
+      promptTokens: 160,
       completionTokens: 9,
       cachedTokens: 60,
       promptMs: 50,
       generationMs: 80,
+      promptTokensPerSecond: 2000,
+      generationTokensPerSecond: 112.5,
     });
     const failed = summariseStream(
       parseSse([
@@ -110,6 +123,27 @@ describe('SSE and streamed chat completions', () => {
       'mostly in one burst',
     );
     assert.equal(streamVerdict(tokens([100, 101])).incremental, null, 'too few tokens to tell');
+    // A fast engine (llama-server on a small model: a token every ~3 ms) is not a buffering proxy: its own
+    // generation time says the back-to-back arrivals were paced by generation. A held-back answer is not.
+    const timed = (times: number[], generationMs: number) =>
+      summariseStream(
+        parseSse([
+          ...times.map((at, i) => ({ at, text: event(delta({ content: `t${i}` })) })),
+          {
+            at: times.at(-1) ?? 0,
+            text: event({ choices: [], timings: { predicted_n: times.length, predicted_ms: generationMs } }),
+          },
+        ]),
+      );
+    const fast = Array.from({ length: 40 }, (_, i) => 100 + i * 2.5);
+    assert.equal(streamVerdict(tokens(fast)).incremental, false, 'by arrival alone: one burst');
+    assert.equal(streamVerdict(timed(fast, 100)).incremental, true, 'paced by a 100 ms generation');
+    assert.equal(streamVerdict(timed(fast, 2000)).incremental, false, 'held back: generation took 2 s');
+    assert.equal(
+      streamVerdict(timed([100, 900, 900, 900, 900, 900, 901, 950], 850)).incremental,
+      false,
+      'mostly in one burst, the server generated for 850 ms',
+    );
     assert.equal(bursts([1, 2, 3, 10, 11, 30]), 3);
   });
 });
