@@ -16,7 +16,7 @@ import { CompletionQueue } from './queue.ts';
 import { healthResponse, type ReadinessState } from './readiness.ts';
 import { probeReadyz, ReadinessMonitor } from './readinessMonitor.ts';
 import { routeOf } from './routes.ts';
-import { isRefused, UpstreamClient } from './upstream.ts';
+import { isRefused, ownChatCompletion, UpstreamClient } from './upstream.ts';
 import { createPrefixWarmer, type PrefixWarmer } from './warmup.ts';
 
 export interface RunningRelay {
@@ -257,28 +257,15 @@ function warmUp(config: RelayConfig, upstream: UpstreamClient, queue: Completion
       settle(false);
     }, config.timeoutMs);
     const ticket = queue.enqueue(() => {
-      call = upstream.send(
-        {
-          method: 'POST',
-          path: '/v1/chat/completions',
-          headers: {
-            host: upstream.hostHeader,
-            'content-type': 'application/json',
-            'content-length': String(body.length),
-            ...(config.upstreamKey === null ? {} : { authorization: `Bearer ${config.upstreamKey}` }),
-          },
-          body,
+      call = upstream.send(ownChatCompletion(upstream, config.upstreamKey, body), {
+        onResponse: (response) => {
+          response.resume();
+          const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
+          response.on('end', () => settle(ok));
+          response.on('close', () => settle(ok && response.complete));
         },
-        {
-          onResponse: (response) => {
-            response.resume();
-            const ok = (response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300;
-            response.on('end', () => settle(ok));
-            response.on('close', () => settle(ok && response.complete));
-          },
-          onError: () => settle(false),
-        },
-      );
+        onError: () => settle(false),
+      });
     }, true);
   });
 }

@@ -30,6 +30,27 @@ export interface UpstreamCall {
   abort(): void;
 }
 
+/** The relay's own chat completion (the readiness and prefix warm-ups): a JSON body, LocalAI's internal key. */
+export function ownChatCompletion(
+  upstream: UpstreamClient,
+  upstreamKey: string | null,
+  body: Buffer,
+  extra: OutgoingHttpHeaders = {},
+): UpstreamRequest {
+  return {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: {
+      host: upstream.hostHeader,
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      ...extra,
+      ...(upstreamKey === null ? {} : { authorization: `Bearer ${upstreamKey}` }),
+    },
+    body,
+  };
+}
+
 /** A failure before any response that means nothing listens there. */
 export function isRefused(error: NodeJS.ErrnoException): boolean {
   return (

@@ -29,7 +29,7 @@ import {
 import { deletePrefixes, loadPrefixes, savePrefixes } from './prefixStore.ts';
 import { header, sample } from './prometheus.ts';
 import type { CompletionQueue, QueueTicket } from './queue.ts';
-import { isRefused, type UpstreamCall, type UpstreamClient } from './upstream.ts';
+import { isRefused, ownChatCompletion, type UpstreamCall, type UpstreamClient } from './upstream.ts';
 
 export interface WarmerDeps {
   readonly options: WarmupOptions;
@@ -288,20 +288,9 @@ export class PrefixWarmer {
     const body = Buffer.from(JSON.stringify(warmupRequest(entry.request, options.userTurn)));
     const ticket = this.deps.queue.enqueue(() => {
       if (running.over) return;
+      // LocalAI adds the prompt-processing time to usage when asked (Extra-Usage).
       running.call = upstream.send(
-        {
-          method: 'POST',
-          path: '/v1/chat/completions',
-          headers: {
-            host: upstream.hostHeader,
-            'content-type': 'application/json',
-            'content-length': String(body.length),
-            // LocalAI adds the prompt-processing time to usage when asked.
-            'extra-usage': 'true',
-            ...(upstreamKey === null ? {} : { authorization: `Bearer ${upstreamKey}` }),
-          },
-          body,
-        },
+        ownChatCompletion(upstream, upstreamKey, body, { 'extra-usage': 'true' }),
         {
           onResponse: (response) => this.onResponse(running, response),
           onError: (error) => {

@@ -88,6 +88,7 @@ describe('measure: the server speeds bench reports', () => {
       ok: true,
       status: 200,
       headers: {},
+      rawHeaders: [],
       body: text,
       headersAt: 1,
       endAt: 30,
