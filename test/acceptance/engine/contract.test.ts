@@ -35,6 +35,8 @@ const EXPECTED: ReadonlyArray<readonly [string, 'pass' | 'fail' | 'skip', string
   ['timing:', 'skip', ''],
   ['errors: backend failure', 'skip', ''],
   ['cancellation:', 'skip', ''],
+  // Opt-in (--prompt-cache); warmup.test.ts runs it on llama-server with the slow model.
+  ['prompt cache:', 'skip', ''],
 ];
 
 describe("the stand-in's contract against llama-server", () => {
