@@ -11,18 +11,46 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+interface Message {
+  readonly return?: unknown;
+  readonly error?: { readonly desc?: string };
+}
+
 interface Pending {
+  /** Whether a line answers this request; any other (a late answer to an earlier one) is dropped. */
+  accepts(message: Message): boolean;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
+
+const hasField = (field: string) => (message: Message) =>
+  message.error !== undefined ||
+  (typeof message.return === 'object' && message.return !== null && field in message.return);
+
+/** What an answer to each command looks like: guest-exec returns {pid}, guest-exec-status {exited, …}. */
+const ANSWER_SHAPE: Readonly<Record<string, (message: Message) => boolean>> = {
+  'guest-exec': hasField('pid'),
+  'guest-exec-status': hasField('exited'),
+};
+
+/** How long one agent answer may take: under software emulation on a loaded 2-core host 10 s was seen to pass. */
+const AGENT_ANSWER_MS = 30_000;
 
 export class GuestAgent {
   private socket: Socket | null = null;
   private buffer = '';
   private waiting: Pending | null = null;
   private syncId = Math.floor(Math.random() * 1e9);
+  /**
+   * A request timed out: its answer may still come and would be taken for the next request's (a guest-exec-status
+   * answered with a guest-exec's {pid}, "Invalid parameter 'pid'"). The next request first resynchronises.
+   */
+  private stale = false;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly answerMs = AGENT_ANSWER_MS,
+  ) {}
 
   private connect(): Promise<Socket> {
     if (this.socket !== null && !this.socket.destroyed) return Promise.resolve(this.socket);
@@ -51,14 +79,14 @@ export class GuestAgent {
       const line = this.buffer.slice(0, newline).trim();
       this.buffer = this.buffer.slice(newline + 1);
       if (line === '') continue;
-      let message: { return?: unknown; error?: { desc?: string } };
+      let message: Message;
       try {
         message = JSON.parse(Buffer.from(line, 'latin1').toString('utf8'));
       } catch {
         continue;
       }
       const waiting = this.waiting;
-      if (waiting === null) continue;
+      if (waiting === null || !waiting.accepts(message)) continue;
       this.waiting = null;
       if (message.error !== undefined)
         waiting.reject(new Error(`guest agent: ${message.error.desc ?? JSON.stringify(message.error)}`));
@@ -67,14 +95,29 @@ export class GuestAgent {
   }
 
   private async request(execute: string, args: object | undefined, timeoutMs: number): Promise<unknown> {
+    if (this.stale) {
+      await this.sync(60_000);
+      this.stale = false;
+    }
+    return this.send(execute, args, timeoutMs);
+  }
+
+  private async send(
+    execute: string,
+    args: object | undefined,
+    timeoutMs: number,
+    accepts: (message: Message) => boolean = ANSWER_SHAPE[execute] ?? (() => true),
+  ): Promise<unknown> {
     const socket = await this.connect();
     if (this.waiting !== null) throw new Error('guest agent: one request at a time');
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting = null;
+        this.stale = true;
         reject(new Error(`guest agent: no answer to ${execute} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiting = {
+        accepts,
         resolve: (value) => {
           clearTimeout(timer);
           resolve(value);
@@ -100,10 +143,10 @@ export class GuestAgent {
       this.syncId += 1;
       const id = this.syncId;
       try {
-        for (;;) {
-          const answer = await this.request('guest-sync', { id }, 3000);
-          if (answer === id) return;
-        }
+        // Every answer that is not ours (a late one from before) is read and dropped while waiting for it.
+        await this.send('guest-sync', { id }, 3000, (message) => message.return === id);
+        this.stale = false;
+        return;
       } catch (error) {
         last = error as Error;
         this.waiting = null;
@@ -130,13 +173,13 @@ export class GuestAgent {
         'capture-output': true,
         ...(input === undefined ? {} : { 'input-data': Buffer.from(input).toString('base64') }),
       },
-      10_000,
+      this.answerMs,
     );
     const pid = (started as { pid: number }).pid;
     const deadline = Date.now() + timeoutMs;
     let delay = 100;
     while (Date.now() < deadline) {
-      const status = (await this.request('guest-exec-status', { pid }, 10_000)) as {
+      const status = (await this.request('guest-exec-status', { pid }, this.answerMs)) as {
         exited: boolean;
         exitcode?: number;
         signal?: number;
