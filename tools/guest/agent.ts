@@ -158,13 +158,11 @@ export class GuestAgent {
     );
   }
 
-  /** Runs a program in the guest (as root) and waits for it, polling guest-exec-status until the deadline. */
-  async exec(
-    path: string,
-    args: readonly string[] = [],
-    timeoutMs = 60_000,
-    input?: string,
-  ): Promise<ExecResult> {
+  /**
+   * Starts a program in the guest (as root) and returns its pid without waiting for it: for what takes the agent
+   * down with it (a reboot), whose exit status may never be answered.
+   */
+  async start(path: string, args: readonly string[] = [], input?: string): Promise<number> {
     const started = await this.request(
       'guest-exec',
       {
@@ -175,7 +173,17 @@ export class GuestAgent {
       },
       this.answerMs,
     );
-    const pid = (started as { pid: number }).pid;
+    return (started as { pid: number }).pid;
+  }
+
+  /** Runs a program in the guest (as root) and waits for it, polling guest-exec-status until the deadline. */
+  async exec(
+    path: string,
+    args: readonly string[] = [],
+    timeoutMs = 60_000,
+    input?: string,
+  ): Promise<ExecResult> {
+    const pid = await this.start(path, args, input);
     const deadline = Date.now() + timeoutMs;
     let delay = 100;
     while (Date.now() < deadline) {
