@@ -85,7 +85,7 @@ lock: build ## refresh artifacts.lock.json from the publishers' checksums, verif
 guest: deps build ## build the guest: cached base layer, then an appliance layer and its disk
 	@node --import tsx tools/guest/main.ts image
 
-test-boot: deps build ## the appliance booted under QEMU (opt-in: not yet part of check, see scripts/run-tests.mjs)
+test-boot: deps build ## the appliance booted under QEMU, cases a-g (opt-in: not yet part of check, see scripts/run-tests.mjs)
 	@echo '==> test-boot'
 	@node scripts/run-tests.mjs test/acceptance/boot
 
