@@ -1,5 +1,7 @@
 /** Shared by the relay's integration tests: the LocalAI stand-in with a byte tap, the relay, a timing client. */
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { streamText, type ToolSet } from 'ai';
 import type { RelayOptions } from '../../src/appliance/relay/config.ts';
 import { type RunningRelay, startRelay } from '../../src/appliance/relay/server.ts';
 import {
@@ -189,4 +191,28 @@ export function splitKeepAlives(text: string): { comments: number; rest: string 
 /** Arrival times of the keep-alive comments (each piece that is exactly one comment). */
 export function commentTimes(timeline: Timeline): number[] {
   return timeline.pieces.filter((piece) => piece.bytes.toString() === KEEP_ALIVE).map((piece) => piece.at);
+}
+
+/**
+ * A streamed chat through the relay with the Vercel AI SDK (ai@5 + @ai-sdk/openai-compatible), as Cline-like agents
+ * make it: the result to read, and every error the SDK reported through onError.
+ */
+export function aiSdkStream(baseUrl: string, input: { prompt: string; tools?: ToolSet }) {
+  const provider = createOpenAICompatible({
+    name: 'slm',
+    baseURL: `${baseUrl}/v1`,
+    apiKey: CLIENT_KEY,
+    includeUsage: true,
+  });
+  const errors: unknown[] = [];
+  const result = streamText({
+    model: provider(MODEL),
+    prompt: input.prompt,
+    maxRetries: 0,
+    ...(input.tools === undefined ? {} : { tools: input.tools }),
+    onError: ({ error }) => {
+      errors.push(error);
+    },
+  });
+  return { result, errors };
 }

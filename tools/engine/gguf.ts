@@ -49,54 +49,36 @@ export function readGguf(path: string): Gguf {
       if (got < pos + n - buf.length) throw new Error(`${path}: truncated GGUF`);
       buf = Buffer.concat([buf, more.subarray(0, got)]);
     };
-    const u32 = () => {
-      need(4);
-      const v = buf.readUInt32LE(pos);
-      pos += 4;
-      return v;
+    /** Reads one fixed-size little-endian scalar at the cursor and moves past it. */
+    const scalar = <V>(size: number, read: (at: number) => V): V => {
+      need(size);
+      pos += size;
+      return read(pos - size);
     };
-    const u64 = () => {
-      need(8);
-      const v = buf.readBigUInt64LE(pos);
-      pos += 8;
-      return v;
-    };
+    const u32 = () => scalar(4, (at) => buf.readUInt32LE(at));
+    const u64 = () => scalar(8, (at) => buf.readBigUInt64LE(at));
     const str = () => {
       const n = Number(u64());
-      need(n);
-      const s = buf.toString('utf8', pos, pos + n);
-      pos += n;
-      return s;
+      return scalar(n, (at) => buf.toString('utf8', at, at + n));
     };
     const value = (type: number): GgufValue => {
       switch (type) {
         case T.UINT8:
-          need(1);
-          return buf.readUInt8(pos++);
+          return scalar(1, (at) => buf.readUInt8(at));
         case T.INT8:
-          need(1);
-          return buf.readInt8(pos++);
+          return scalar(1, (at) => buf.readInt8(at));
         case T.UINT16:
-          need(2);
-          pos += 2;
-          return buf.readUInt16LE(pos - 2);
+          return scalar(2, (at) => buf.readUInt16LE(at));
         case T.INT16:
-          need(2);
-          pos += 2;
-          return buf.readInt16LE(pos - 2);
+          return scalar(2, (at) => buf.readInt16LE(at));
         case T.UINT32:
           return u32();
         case T.INT32:
-          need(4);
-          pos += 4;
-          return buf.readInt32LE(pos - 4);
+          return scalar(4, (at) => buf.readInt32LE(at));
         case T.FLOAT32:
-          need(4);
-          pos += 4;
-          return buf.readFloatLE(pos - 4);
+          return scalar(4, (at) => buf.readFloatLE(at));
         case T.BOOL:
-          need(1);
-          return buf.readUInt8(pos++) !== 0;
+          return scalar(1, (at) => buf.readUInt8(at) !== 0);
         case T.STRING:
           return str();
         case T.ARRAY: {
@@ -109,13 +91,9 @@ export function readGguf(path: string): Gguf {
         case T.UINT64:
           return u64();
         case T.INT64:
-          need(8);
-          pos += 8;
-          return buf.readBigInt64LE(pos - 8);
+          return scalar(8, (at) => buf.readBigInt64LE(at));
         case T.FLOAT64:
-          need(8);
-          pos += 8;
-          return buf.readDoubleLE(pos - 8);
+          return scalar(8, (at) => buf.readDoubleLE(at));
         default:
           throw new Error(`${path}: unknown GGUF value type ${type} at byte ${pos}`);
       }

@@ -6,10 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { streamText } from 'ai';
 import OpenAI from 'openai';
-import { CLIENT_KEY, MODEL, startStack } from '../../support/relay.ts';
+import { aiSdkStream, CLIENT_KEY, MODEL, startStack } from '../../support/relay.ts';
 
 const STALL_MS = 330_000;
 const RELAY = { graceMs: 1000, keepAliveIntervalMs: 5000 };
@@ -40,21 +38,7 @@ describe(`a model server silent for ${STALL_MS / 1000} s`, { concurrency: true }
   it('the Vercel AI SDK receives the full answer', { timeout: STALL_MS + 120_000 }, async () => {
     const stack = await startStack(RELAY, { stallMs: STALL_MS });
     try {
-      const provider = createOpenAICompatible({
-        name: 'slm',
-        baseURL: `${stack.url}/v1`,
-        apiKey: CLIENT_KEY,
-        includeUsage: true,
-      });
-      const errors: unknown[] = [];
-      const result = streamText({
-        model: provider(MODEL),
-        prompt: 'Refactor the whole repository.',
-        maxRetries: 0,
-        onError: ({ error }) => {
-          errors.push(error);
-        },
-      });
+      const { result, errors } = aiSdkStream(stack.url, { prompt: 'Refactor the whole repository.' });
       let text = '';
       for await (const part of result.fullStream) if (part.type === 'text-delta') text += part.text;
       assert.deepEqual(errors, []);

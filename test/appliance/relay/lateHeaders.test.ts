@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { jsonSchema, streamText, tool } from 'ai';
+import { jsonSchema, tool } from 'ai';
 import OpenAI from 'openai';
 import {
+  aiSdkStream,
   CLIENT_KEY,
   chatBody,
   commentTimes,
@@ -158,21 +158,7 @@ describe('first byte after 8 s, grace 1 s, keep-alive 1 s', { concurrency: true 
   it('the Vercel AI SDK (ai@5 + @ai-sdk/openai-compatible) streams the text without error', async () => {
     const stack = await startStack(FAST_RELAY, LATE);
     try {
-      const provider = createOpenAICompatible({
-        name: 'slm',
-        baseURL: `${stack.url}/v1`,
-        apiKey: CLIENT_KEY,
-        includeUsage: true,
-      });
-      const errors: unknown[] = [];
-      const result = streamText({
-        model: provider(MODEL),
-        prompt: 'Say hello.',
-        maxRetries: 0,
-        onError: ({ error }) => {
-          errors.push(error);
-        },
-      });
+      const { result, errors } = aiSdkStream(stack.url, { prompt: 'Say hello.' });
       let text = '';
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') text += part.text;
@@ -190,16 +176,8 @@ describe('first byte after 8 s, grace 1 s, keep-alive 1 s', { concurrency: true 
   it('the Vercel AI SDK reads native tool-call deltas into a tool call', async () => {
     const stack = await startStack(FAST_RELAY, TOOLS_BEHAVIOUR);
     try {
-      const provider = createOpenAICompatible({
-        name: 'slm',
-        baseURL: `${stack.url}/v1`,
-        apiKey: CLIENT_KEY,
-      });
-      const errors: unknown[] = [];
-      const result = streamText({
-        model: provider(MODEL),
+      const { result, errors } = aiSdkStream(stack.url, {
         prompt: 'Open the server.',
-        maxRetries: 0,
         tools: {
           read_file: tool({
             description: 'Read a file',
@@ -207,9 +185,6 @@ describe('first byte after 8 s, grace 1 s, keep-alive 1 s', { concurrency: true 
               READ_FILE.function.parameters as never,
             ),
           }),
-        },
-        onError: ({ error }) => {
-          errors.push(error);
         },
       });
       const calls: { toolName: string; input: unknown }[] = [];
