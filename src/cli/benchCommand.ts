@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { benchJson, benchTable, diagnosisLines, failureLines } from '../client/bench/benchOutput.ts';
 import { parseSize } from '../client/bench/conversation.ts';
 import { runBench } from '../client/bench/runBench.ts';
+import { warmupLine } from '../client/bench/warmupState.ts';
 import { credentialsFrom } from '../client/net/credentials.ts';
 import { progressLine } from '../client/output/progress.ts';
 import { resultLines } from '../client/output/render.ts';
@@ -115,6 +116,8 @@ export function registerBenchCommand(
             : ['', paint('red', 'Failed requests:'), ...failureLines(run.summaries)]),
           '',
           ...diagnosisLines(run.diagnoses, paint),
+          '',
+          warmupLine(run.warmup),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
         return run.exitCode;

@@ -69,6 +69,8 @@ export interface EngineOptions {
   readonly extraArgs?: readonly string[];
   readonly readyTimeoutMs?: number;
   readonly root?: string;
+  /** Listen here (a restart on the port a relay already points at); a free port when absent. */
+  readonly port?: number;
 }
 
 /** llama-server's flags for one run, LocalAI-style (tools/engine/README.md compares them flag by flag). */
@@ -119,7 +121,7 @@ const LOG_LIMIT = 4 * 1024 * 1024;
 /** Starts llama-server and resolves once /health answers 200 (it answers 503 while the model loads). */
 export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngine> {
   const { engine, model } = locate(opts.size ?? 'small', opts.root);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const args = engineArgs(model, port, opts);
   const child = spawn(engine.server, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

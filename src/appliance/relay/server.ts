@@ -17,7 +17,7 @@ import { healthResponse, type ReadinessState } from './readiness.ts';
 import { probeReadyz, ReadinessMonitor } from './readinessMonitor.ts';
 import { routeOf } from './routes.ts';
 import { isRefused, ownChatCompletion, UpstreamClient } from './upstream.ts';
-import { createPrefixWarmer, type PrefixWarmer } from './warmup.ts';
+import { createPrefixWarmer, type PrefixWarmer, warmupLimitMetric } from './warmup.ts';
 
 export interface RunningRelay {
   readonly port: number;
@@ -86,7 +86,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   const renderMetrics = () =>
     metrics.render({ waiting: queue.waiting, active: queue.active, state: state() }) +
-    (warmer?.render() ?? '');
+    (warmer?.render() ?? warmupLimitMetric(0));
 
   const server = createServer(
     { requestTimeout: 0, headersTimeout: config.serverKeepAliveMs + 5_000 },

@@ -14,6 +14,7 @@
  * without restarting the relay. A missing or invalid file is logged once and keeps what is stored.
  */
 import type { IncomingMessage } from 'node:http';
+import { WARMUP_LIMIT_METRIC, WARMUP_PREFIX_TOKENS_METRIC } from '../../core/facts/relay.ts';
 import type { WarmupOptions } from './config.ts';
 import { readKeyNames } from './keyNames.ts';
 import {
@@ -414,13 +415,14 @@ export class PrefixWarmer {
       failed: pass?.failed ?? 0,
     };
     return [
+      warmupLimitMetric(this.deps.options.prefixes),
       header(
-        `${PREFIX}_prefix_tokens`,
+        WARMUP_PREFIX_TOKENS_METRIC,
         'gauge',
         'Prompt tokens of each stored prefix (by hash and key name; never content).',
       ) +
         this.entries
-          .map((entry) => sample(`${PREFIX}_prefix_tokens`, prefixLabels(entry), tokensOf(entry)))
+          .map((entry) => sample(WARMUP_PREFIX_TOKENS_METRIC, prefixLabels(entry), tokensOf(entry)))
           .join(''),
       header(
         `${PREFIX}_prefix_last_use_timestamp_seconds`,
@@ -462,6 +464,17 @@ export class PrefixWarmer {
         sample(`${PREFIX}_prompt_seconds_total`, {}, this.totals.promptMs / 1000),
     ].join('');
   }
+}
+
+/** How many prefixes the relay keeps for re-warming; 0: warm-up off (rendered also when there is no warmer). */
+export function warmupLimitMetric(prefixes: number): string {
+  return (
+    header(
+      WARMUP_LIMIT_METRIC,
+      'gauge',
+      'How many prompt prefixes are kept for re-warming (0: warm-up off).',
+    ) + sample(WARMUP_LIMIT_METRIC, {}, prefixes)
+  );
 }
 
 /** Usage from a warm-up's SSE text: prompt tokens, and LocalAI's prompt-processing time (ms) when it sent one. */

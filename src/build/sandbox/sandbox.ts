@@ -13,11 +13,13 @@ import { prepare } from '../../appliance/prepare/prepare.ts';
 import { relayOptionsFromFile } from '../../appliance/relay/config.ts';
 import { startRelay } from '../../appliance/relay/server.ts';
 import { DIRECTORIES, LAYOUT } from '../../core/facts/layout.ts';
+import { RELAY_KEY_NAMES_PATH, RELAY_STATE_DIR, WARMUP_STORE_PATH } from '../../core/facts/relay.ts';
 import type { ServingTarget } from '../../core/facts/target.ts';
 import type { Plan } from '../../core/plan/plan.ts';
 import { relayConfigFile } from '../../core/render/relayConfig.ts';
 import type { Settings } from '../../core/settings/declarations.ts';
 import type { SettingsProblem } from '../../core/settings/types.ts';
+import { warmupBudget } from '../../core/sizing/warmupBudget.ts';
 import {
   freeLoopbackPort,
   nginxPaths,
@@ -125,12 +127,23 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   const paths = nginxPaths(posix.resolve(options.dir));
   testNginxConfig(paths);
-  // The same relay configuration the appliance writes to /etc/slm-copilot/relay.json, pointed at --upstream.
+  // The same relay configuration the appliance writes to /etc/slm-copilot/relay.json, pointed at --upstream, with
+  // the warm-up's store and key names file under DIR.
+  const root = posix.resolve(options.dir);
+  // systemd's StateDirectory= makes this directory on the appliance.
+  mkdirSync(posix.join(root, RELAY_STATE_DIR), { recursive: true, mode: 0o700 });
   const relayFile = relayConfigFile({
     settings: prepared.settings,
     upstreamKeyFile: null,
     listen: relayAddress,
     upstream: { host: options.upstream.hostname, port: Number(options.upstream.port || 80) },
+    warmup: {
+      prefixes: prepared.settings.apiWarmup,
+      budgetTokens: warmupBudget(prepared.plan.sizing.promptCacheMib, prepared.plan.sizing.contextSize)
+        .budgetTokens,
+      storePath: posix.join(root, WARMUP_STORE_PATH),
+      keyNamesPath: posix.join(root, RELAY_KEY_NAMES_PATH),
+    },
   });
   const relay = await startRelay({
     ...relayOptionsFromFile(relayFile, () => ''),

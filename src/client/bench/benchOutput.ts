@@ -3,6 +3,7 @@ import { explainFailure } from '../check/serverErrors.ts';
 import type { Paint } from '../output/render.ts';
 import type { Measurement } from './measure.ts';
 import type { Diagnosis, SizeSummary } from './summary.ts';
+import type { WarmupState } from './warmupState.ts';
 
 const number = (value: number | null, digits = 1) =>
   value === null ? '–' : value >= 1000 ? Math.round(value).toLocaleString('en-US') : value.toFixed(digits);
@@ -79,6 +80,7 @@ export function benchJson(input: {
   measurements: readonly Measurement[];
   summaries: readonly SizeSummary[];
   diagnoses: readonly Diagnosis[];
+  warmup: WarmupState;
   exitCode: number;
 }): object {
   return {
@@ -91,6 +93,7 @@ export function benchJson(input: {
     exitCode: input.exitCode,
     sizes: input.summaries,
     diagnoses: input.diagnoses,
+    warmup: input.warmup,
     measurements: input.measurements.map(({ answer: _answer, ...rest }) => rest),
   };
 }

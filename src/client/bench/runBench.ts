@@ -14,6 +14,7 @@ import type { Progress } from '../output/progress.ts';
 import { type ChatMessage, firstTurn, secondTurn, sizeLabel } from './conversation.ts';
 import { type Measurement, measure } from './measure.ts';
 import { type Diagnosis, diagnose, type SizeSummary, summarise } from './summary.ts';
+import { type WarmupState, warmupState } from './warmupState.ts';
 
 export interface BenchInput {
   readonly target: Target;
@@ -41,6 +42,8 @@ export type BenchRun =
       readonly measurements: readonly Measurement[];
       readonly summaries: readonly SizeSummary[];
       readonly diagnoses: readonly Diagnosis[];
+      /** Whether the appliance re-warms prompt prefixes after a model start (from /metrics). */
+      readonly warmup: WarmupState;
       readonly exitCode: number;
     };
 
@@ -91,7 +94,12 @@ export async function runBench(input: BenchInput, hooks: BenchHooks = {}): Promi
     hooks.onMeasurement?.(measurement);
     return measurement;
   };
+  let warmup: WarmupState;
   try {
+    const metrics = await client.request({ path: '/metrics', headers: auth, timeoutMs: input.timeoutMs });
+    warmup = metrics.ok
+      ? warmupState(metrics.status, metrics.body)
+      : { state: 'unknown', reason: `/metrics: ${metrics.error}` };
     for (const size of input.sizes) {
       for (let repetition = 1; repetition <= input.repeat; repetition++) {
         const seed = size * 100 + repetition;
@@ -112,6 +120,7 @@ export async function runBench(input: BenchInput, hooks: BenchHooks = {}): Promi
     measurements,
     summaries,
     diagnoses: diagnose(summaries, input.model),
+    warmup,
     exitCode: measurements.every((m) => m.ok) ? 0 : 1,
   };
 }

@@ -20,6 +20,14 @@ export const WARMUP_STORE_PATH = `${RELAY_STATE_DIR}/prefixes.json`;
  */
 export const RELAY_KEY_NAMES_PATH = '/etc/slm-copilot/relay-key-names.json';
 
+/**
+ * The relay's /metrics gauge of how many prompt prefixes it keeps for re-warming (ONEAPP_COPILOT_API_WARMUP; 0 when
+ * off), with one sample per stored prefix under WARMUP_PREFIX_TOKENS_METRIC: what `bench` reads to say whether
+ * warm-up is on.
+ */
+export const WARMUP_LIMIT_METRIC = 'slm_copilot_warmup_prefixes_limit';
+export const WARMUP_PREFIX_TOKENS_METRIC = 'slm_copilot_warmup_prefix_tokens';
+
 /** The key names file's content (src/core/render/relayConfig.ts writes it; the relay's keyNames.ts reads it). */
 export interface RelayKeyNamesFile {
   readonly version: 1;

@@ -20,7 +20,7 @@ export interface RelayConfigInput {
   readonly listen?: { readonly host: string; readonly port: number };
   readonly upstream?: { readonly host: string; readonly port: number };
   readonly keyNameHeader?: string;
-  /** Prefix learning and re-warming; absent leaves it off (sandboxes). */
+  /** Prefix learning and re-warming; absent leaves it off. */
   readonly warmup?: {
     /** ONEAPP_COPILOT_API_WARMUP. */
     readonly prefixes: number;

@@ -13,6 +13,7 @@ interface BenchReport {
   sizes: (Rates & { label: string; source: string; promptTokens: number; secondTurn: { verdict: string } })[];
   diagnoses: { id: string; status: string; message: string; fix?: string }[];
   measurements: ({ size: number; turn: number; ok: boolean; client: Rates; server: Rates } & Rates)[];
+  warmup: { state: string; limit?: number; stored?: number };
 }
 
 const PREFILL = 10_000;
@@ -81,6 +82,9 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
     );
     assert.match(cache?.fix ?? '', /prompt_cache_all/);
     assert.equal(report.diagnoses.find((d) => d.id === 'host-passthrough')?.status, 'pass');
+    // The sandbox runs the relay as the appliance renders it: warm-up on, ONEAPP_COPILOT_API_WARMUP's default.
+    assert.equal(report.warmup.state, 'on');
+    assert.equal(report.warmup.limit, 8);
   });
 
   it('prints a table and the diagnoses, and no progress bar when stderr is not a terminal', async () => {
@@ -103,6 +107,7 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
     );
     assert.match(run.stdout, /^~1k +1 +\d+ +\d+\.\d\d s +[\d,]+ +\d+\.\d$/m);
     assert.match(run.stdout, /^WARN {2}.*prompt cache looks disabled/m);
+    assert.match(run.stdout, /^Warm-up: on, keeps up to 8 prompt prefixes \(\d+ stored\)/m);
     assert.equal(run.stderr, '');
   });
 
