@@ -62,7 +62,7 @@ engine: ## build (or find cached) llama-server and the test models: see tools/en
 	@echo '==> engine'
 	@node --import tsx tools/engine/engine.ts $(ENGINE_ARGS)
 
-test-slow: engine ## the slow acceptance tests, test/acceptance/**, one file at a time (the stall test, which only waits, beside them)
+test-slow: engine ## the slow acceptance tests, test/acceptance/**, one file at a time, the QEMU boot last (the stall test, which only waits, beside them)
 	@echo '==> test-slow'
 	@node scripts/run-tests.mjs --acceptance
 
@@ -85,7 +85,7 @@ lock: build ## refresh artifacts.lock.json from the publishers' checksums, verif
 guest: deps build ## build the guest: cached base layer, then an appliance layer and its disk
 	@node --import tsx tools/guest/main.ts image
 
-test-boot: deps build ## the appliance booted under QEMU, cases a-g (opt-in: not yet part of check, see scripts/run-tests.mjs)
+test-boot: deps build ## the appliance booted under QEMU, cases a-g, alone (test-slow runs it last)
 	@echo '==> test-boot'
 	@node scripts/run-tests.mjs test/acceptance/boot
 

@@ -101,7 +101,7 @@ const PORTS: readonly PortRule[] = [
   { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, required: true, unit: UNITS.nginx },
   {
     port: 80,
-    what: "nginx, HTTP for Let's Encrypt and the redirect",
+    what: "nginx, HTTP for Let's Encrypt and the redirect (with a domain only)",
     loopbackOnly: false,
     required: false,
     unit: UNITS.nginx,

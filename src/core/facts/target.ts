@@ -8,7 +8,7 @@ import { RELAY_ADDRESS } from './layout.ts';
 export interface ServingTarget {
   /** Prefix of every path nginx reads or writes: '/' on the appliance, the sandbox directory otherwise. */
   readonly root: string;
-  /** nginx `listen` addresses for HTTPS and for the port-80 server (ACME webroot + redirect). */
+  /** nginx `listen` addresses for HTTPS, and for the port-80 server (ACME webroot + redirect) when a domain is set. */
   readonly httpsListen: readonly string[];
   readonly httpListen: readonly string[];
   /** The HTTPS port clients see, for redirects. */

@@ -15,7 +15,10 @@ export interface SiteInput {
   readonly target: ServingTarget;
   readonly corsOrigins: CorsOrigins;
   readonly timeoutSeconds: number;
-  /** Set when Let's Encrypt is configured: port 80 then serves the HTTP-01 webroot. */
+  /**
+   * Set when Let's Encrypt is configured: port 80 then serves the HTTP-01 webroot and redirects the rest to HTTPS.
+   * Without it nothing listens on port 80 (the API is HTTPS only; one port fewer on the network).
+   */
   readonly acmeDomain: string | null;
   readonly authRealm: string;
 }
@@ -68,7 +71,7 @@ upstream slm_upstream {
     keepalive_timeout ${UPSTREAM_KEEPALIVE_SECONDS}s;
 }
 
-${target.httpListen.length === 0 ? '' : httpServer(input)}server {
+${target.httpListen.length === 0 || input.acmeDomain === null ? '' : httpServer(input.target)}server {
 ${target.httpsListen.map((address) => `    listen ${address} ssl http2;`).join('\n')}
     server_name _;
     access_log ${at(LAYOUT.nginxLogDir)}/slm-copilot.access.log slm_copilot;
@@ -181,24 +184,19 @@ ${cors}
 `;
 }
 
-/** Port 80: the ACME HTTP-01 webroot when Let's Encrypt is configured, otherwise a redirect to HTTPS. */
-function httpServer(input: SiteInput): string {
-  const { target } = input;
+/** Port 80, with a domain only: the ACME HTTP-01 webroot, and a redirect to HTTPS for everything else. */
+function httpServer(target: ServingTarget): string {
   const at = (path: string) => under(target, path);
   const redirectPort = target.httpsPort === 443 ? '' : `:${target.httpsPort}`;
   return `server {
 ${target.httpListen.map((address) => `    listen ${address};`).join('\n')}
     server_name _;
     access_log ${at(LAYOUT.nginxLogDir)}/slm-copilot.access.log slm_copilot;
-${
-  input.acmeDomain === null
-    ? ''
-    : `    location ^~ /.well-known/acme-challenge/ {
+    location ^~ /.well-known/acme-challenge/ {
         root ${at(LAYOUT.acmeWebroot)};
         default_type text/plain;
     }
-`
-}    location / {
+    location / {
         return 301 https://$host${redirectPort}$request_uri;
     }
 }

@@ -79,18 +79,17 @@ describe('gateway allow-list (real nginx, LocalAI stand-in)', () => {
     assert.ok(response.headers['access-control-allow-origin']);
   });
 
-  it('port 80 redirects to HTTPS', async () => {
+  it('nothing listens on port 80 without a domain (the API is HTTPS only)', async () => {
     const { request: httpRequest } = await import('node:http');
-    const status = await new Promise<{ code: number; location: string }>((resolve, reject) => {
+    const outcome = await new Promise<string>((resolve) => {
       httpRequest(`http://127.0.0.1:${gateway.sandbox.httpPort}/v1/models`, (res) => {
         res.resume();
-        resolve({ code: res.statusCode ?? 0, location: String(res.headers.location) });
+        resolve(`answered ${res.statusCode}`);
       })
-        .on('error', reject)
+        .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
         .end();
     });
-    assert.equal(status.code, 301);
-    assert.equal(status.location, `https://127.0.0.1:${gateway.sandbox.port}/v1/models`);
+    assert.equal(outcome, 'ECONNREFUSED');
   });
 
   it('/slm-copilot.mjs serves the client tools without auth; the report has its sha256', async () => {
@@ -147,5 +146,19 @@ describe("gateway with a Let's Encrypt domain", () => {
       readFileSync(join(gateway.sandbox.dir, 'var/lib/slm-copilot/tls/server.pem'), 'utf8'),
     );
     assert.match(leaf.subjectAltName ?? '', /DNS:copilot\.example\.com/);
+  });
+
+  it('port 80 redirects everything else to HTTPS', async () => {
+    const { request: httpRequest } = await import('node:http');
+    const status = await new Promise<{ code: number; location: string }>((resolve, reject) => {
+      httpRequest(`http://127.0.0.1:${gateway.sandbox.httpPort}/v1/models`, (res) => {
+        res.resume();
+        resolve({ code: res.statusCode ?? 0, location: String(res.headers.location) });
+      })
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(status.code, 301);
+    assert.equal(status.location, `https://127.0.0.1:${gateway.sandbox.port}/v1/models`);
   });
 });
