@@ -1,7 +1,8 @@
 /** Each service's state and last error, the ports that must listen, the relay's readiness. Pure. */
 import { LOCALAI_ADDRESS, RELAY_ADDRESS } from '../../core/facts/layout.ts';
 import { UNITS } from '../../core/facts/units.ts';
-import { fail, type Problem, pass, type Result, skip, warn } from '../../core/lib/result.ts';
+import type { Problem } from '../../core/lib/failure.ts';
+import { fail, pass, type Result, skip, warn } from '../../core/lib/result.ts';
 import { PASSTHROUGH_FIX } from './hardwareFindings.ts';
 import type { RelayHealth, UnitObservation } from './observations.ts';
 import { isLoopback, isWildcard, type ListenSocket } from './procNet.ts';

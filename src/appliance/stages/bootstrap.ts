@@ -6,7 +6,9 @@ import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
 import { STARTED_UNITS, UNITS } from '../../core/facts/units.ts';
 import { VERSION } from '../../core/facts/version.ts';
+import { EXIT } from '../../core/lib/failure.ts';
 import { type ReportRuntime, renderReport } from '../../core/render/report.ts';
+import { problemSentence } from '../../core/settings/types.ts';
 import { applyFiles } from '../apply/files.ts';
 import { requestCertificate } from '../tls/letsEncrypt.ts';
 import { prepareTls } from '../tls/tlsStep.ts';
@@ -27,8 +29,8 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
   const { log } = stage;
   const result = prepare(stage);
   if (!result.ok) {
-    for (const problem of result.problems) log('error', `${problem.variable}: ${problem.message}`);
-    return 2;
+    for (const problem of result.problems) log('error', problemSentence(problem));
+    return EXIT.refused;
   }
   let prepared = result.prepared;
   for (const unit of STARTED_UNITS) {
@@ -58,7 +60,7 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
     oneGate: oneGateText,
   });
   log('info', `bootstrap: done; connection details in ${LAYOUT.report}`);
-  return 0;
+  return EXIT.ok;
 }
 
 /** Issues (or retries) the Let's Encrypt certificate when a domain is set and none is in use. */

@@ -6,26 +6,26 @@
 
 import { DIRECTORIES } from '../../core/facts/layout.ts';
 import { UNITS } from '../../core/facts/units.ts';
+import { EXIT } from '../../core/lib/failure.ts';
+import { problemSentence } from '../../core/settings/types.ts';
 import { applyFiles, ensureDirectories } from '../apply/files.ts';
 import type { StageEnvironment } from './environment.ts';
 import { writeConfigureErrors } from './errorReport.ts';
 import { prepare } from './prepare.ts';
 import { snapshot } from './rollback.ts';
 
-export const EXIT_REFUSED = 2;
-
 export function configure(stage: StageEnvironment): number {
   const { log } = stage;
   log('info', 'configure: reading the context and the host');
   const result = prepare(stage);
   if (!result.ok) {
-    for (const problem of result.problems) log('error', `${problem.variable}: ${problem.message}`);
+    for (const problem of result.problems) log('error', problemSentence(problem));
     writeConfigureErrors(stage.root, result.problems, stage.now());
     log(
       'error',
       `configure: ${result.problems.length} problem(s); nothing was changed. Fix the context and reboot or update it.`,
     );
-    return EXIT_REFUSED;
+    return EXIT.refused;
   }
   const { plan, warnings, tls } = result.prepared;
   for (const warning of warnings) log('warning', warning);
@@ -52,7 +52,7 @@ export function configure(stage: StageEnvironment): number {
       };
       log('error', `configure: ${problem.message}`);
       writeConfigureErrors(stage.root, [problem], stage.now());
-      return 1;
+      return EXIT.failed;
     }
   }
   if (changed.some((path) => path.startsWith('/etc/systemd/'))) stage.services.daemonReload();
@@ -66,5 +66,5 @@ export function configure(stage: StageEnvironment): number {
     }
   }
   log('info', changed.length === 0 ? 'configure: nothing changed' : `configure: wrote ${changed.join(', ')}`);
-  return 0;
+  return EXIT.ok;
 }

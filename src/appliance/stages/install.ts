@@ -25,6 +25,7 @@ import { findArtifact } from '../../artifacts/lock/lock.ts';
 import { readLockFile } from '../../artifacts/lock/lockFile.ts';
 import { DIRECTORIES, LAYOUT, type ManagedDirectory, USERS } from '../../core/facts/layout.ts';
 import { UNITS } from '../../core/facts/units.ts';
+import { EXIT } from '../../core/lib/failure.ts';
 import { ensureDirectories } from '../apply/files.ts';
 import type { StageEnvironment } from './environment.ts';
 import { APPLIANCE_USERS, ensureUsers } from './users.ts';
@@ -76,7 +77,7 @@ export async function install(stage: StageEnvironment, options: InstallOptions):
   const lock = readLockFile(options.lock);
   if (!lock.ok) {
     for (const problem of lock.problems) log('error', problem);
-    return 2;
+    return EXIT.refused;
   }
   const wanted = [ARTIFACTS.nodeRuntime, ARTIFACTS.localai, ARTIFACTS.localaiBackend, ARTIFACTS.model].map(
     (name) => findArtifact(lock.lock, name) ?? (undefined as never),
@@ -113,7 +114,7 @@ export async function install(stage: StageEnvironment, options: InstallOptions):
   silencePhoneHome(stage);
   rmSync(cache, { recursive: true, force: true });
   log('info', 'install: done; configure renders the configuration at first boot');
-  return 0;
+  return EXIT.ok;
 }
 
 function installPackages(stage: StageEnvironment): void {
