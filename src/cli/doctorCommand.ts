@@ -2,7 +2,8 @@
 import { posix } from 'node:path';
 import type { Command } from 'commander';
 import { diagnose } from '../appliance/doctor/diagnose.ts';
-import { liveSources, observe, recordedSources } from '../appliance/doctor/observe.ts';
+import { observe } from '../appliance/doctor/observe.ts';
+import { hostAt } from '../appliance/host/port.ts';
 import { resultLines } from '../client/output/render.ts';
 import { VERSION } from '../core/facts/version.ts';
 import { EXIT } from '../core/lib/failure.ts';
@@ -36,12 +37,11 @@ export function registerDoctorCommand(program: Command, { io, action }: Cli): vo
         const root = posix.resolve(options.root ?? '/');
         const observed = await observe(
           {
-            root,
             proc: options.proc ?? '/proc',
             ...(options.context === undefined ? {} : { context: options.context }),
           },
           env,
-          root === '/' ? liveSources : recordedSources(root),
+          hostAt(root),
           new Date(),
         );
         const results = diagnose(observed);

@@ -1,6 +1,7 @@
 /** The one-apps stages and the services' entry points: configure, bootstrap, renew, relay. */
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { hostAt } from '../appliance/host/port.ts';
 import { runRelayFromConfigFile } from '../appliance/relay/main.ts';
 import { bootstrap } from '../appliance/stages/bootstrap.ts';
 import { configure } from '../appliance/stages/configure.ts';
@@ -20,8 +21,13 @@ const withStageOptions = (command: Command) =>
     .option('--context <file>', 'context file (default /var/run/one-context/one_env when present)');
 
 export function registerStageCommands(program: Command, { io, action }: Cli): void {
-  const environment = (options: StageOptions) =>
-    stageEnvironment(options, io.env, stageLogger(io.stdout, io.stderr));
+  const environment = (options: StageOptions & { root?: string }) =>
+    stageEnvironment(
+      hostAt(resolve(options.root ?? '/')),
+      options,
+      io.env,
+      stageLogger(io.stdout, io.stderr),
+    );
   withStageOptions(program.command('install'))
     .description(
       'one-apps install stage (image build): packages, Node runtime, LocalAI, backend, model, users',

@@ -3,13 +3,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APPLIANCE_USERS, ensureUsers } from '../../src/appliance/stages/users.ts';
+import { APPLIANCE_USERS, addUsersUnder } from '../../src/appliance/host/users.ts';
 import { BUNDLE, collect } from './bundle.ts';
 import { FIXTURE_HOSTS } from './hosts.ts';
 
 export function newRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'slm-root-'));
-  ensureUsers(root, APPLIANCE_USERS);
+  addUsersUnder(root)(APPLIANCE_USERS);
   return root;
 }
 

@@ -18,8 +18,8 @@ export async function renew(stage: StageEnvironment, acmeServer?: string): Promi
   }
   const acme = await ensureLetsEncrypt(stage, result.prepared, acmeServer);
   if (result.prepared.tls.issued && acme.refreshed === null) {
-    stage.services.nginxTest();
-    stage.services.tryReload(UNITS.nginx);
+    stage.host.services.nginxTest();
+    stage.host.services.tryReload(UNITS.nginx);
     stage.log('info', 'renew: certificate renewed; nginx reloaded');
   } else if (acme.refreshed === null) {
     stage.log('info', 'renew: nothing to renew');

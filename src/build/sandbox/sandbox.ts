@@ -77,6 +77,7 @@ export function prepareSandbox(
     httpsPort: options.port,
     nginxUser: process.getuid?.() === 0 ? 'root' : null,
     daemon: false,
+    systemModules: false,
     upstream: relay,
   };
   // The client tools are served at /slm-copilot.mjs: the sandbox serves the bundle it runs from.
