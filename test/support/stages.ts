@@ -1,10 +1,14 @@
-/** Runs the built bundle's stages against a root prefix, the way the one-apps hook would on a boot. */
+/**
+ * Runs the stages against a root prefix, the way the one-apps hook would on a boot: in this process through main
+ * (runStageHere), or in the built bundle (runStage, runStageAsync) where the test is about the bundle itself.
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APPLIANCE_USERS, addUsersUnder } from '../../src/appliance/host/users.ts';
 import { BUNDLE, collect } from './bundle.ts';
+import { runMain } from './cli.ts';
 import { FIXTURE_HOSTS } from './hosts.ts';
 
 export function newRoot(): string {
@@ -19,18 +23,16 @@ export interface StageRun {
   readonly stderr: string;
 }
 
-/** `sh -c 'umask 077 && exec node BUNDLE <stage> --root ROOT --proc FIXTURE --context ROOT/context.sh …'`. */
-function command(
+/** `<stage> --root ROOT --proc FIXTURE --context ROOT/context.sh …`, the context file written. */
+function stageArgs(
   root: string,
   stage: string,
   context: readonly string[],
   extra: readonly string[],
-  env: Record<string, string>,
-) {
+): string[] {
   const contextPath = join(root, 'context.sh');
   writeFileSync(contextPath, `${context.join('\n')}\n`);
-  const args = [
-    BUNDLE,
+  return [
     stage,
     '--root',
     root,
@@ -40,10 +42,43 @@ function command(
     contextPath,
     ...extra,
   ];
+}
+
+/** `sh -c 'umask 077 && exec node BUNDLE <stage> --root ROOT --proc FIXTURE --context ROOT/context.sh …'`. */
+function command(
+  root: string,
+  stage: string,
+  context: readonly string[],
+  extra: readonly string[],
+  env: Record<string, string>,
+) {
   return {
-    args: ['-c', 'umask 077 && exec "$@"', 'sh', process.execPath, ...args],
+    args: [
+      '-c',
+      'umask 077 && exec "$@"',
+      'sh',
+      process.execPath,
+      BUNDLE,
+      ...stageArgs(root, stage, context, extra),
+    ],
     options: { env: { PATH: process.env.PATH ?? '', ...env } },
   };
+}
+
+/** Runs a stage in this process under umask 0077, like the one-apps driver (the umask is restored after). */
+export async function runStageHere(
+  root: string,
+  stage: string,
+  context: readonly string[],
+  extra: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<StageRun> {
+  const umask = process.umask(0o077);
+  try {
+    return await runMain(stageArgs(root, stage, context, extra), env);
+  } finally {
+    process.umask(umask);
+  }
 }
 
 /** Runs a stage under umask 0077, like the one-apps driver. */
