@@ -103,7 +103,10 @@ export async function runCurl(args: readonly string[], options: RunCurlOptions):
       options.missingCurl?.(options.curl) ??
       new ArtifactError(
         'curl-missing',
-        `curl is needed to download artifacts and "${options.curl}" was not found. Fix: apt-get install -y curl`,
+        {
+          reason: `curl is needed to download artifacts and "${options.curl}" was not found.`,
+          fix: 'apt-get install -y curl',
+        },
         [],
       )
     );

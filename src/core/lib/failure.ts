@@ -13,6 +13,15 @@ export interface Problem {
   readonly fix?: string;
 }
 
+/** A Problem as prose, for logs and messages: what, why, then `Fix: …`, each on its own line(s). */
+export function problemText(problem: Problem): string {
+  return [
+    problem.reason,
+    ...(problem.cause === undefined ? [] : [problem.cause]),
+    ...(problem.fix === undefined ? [] : [`Fix: ${problem.fix}`]),
+  ].join('\n');
+}
+
 /** Every exit code the program uses. */
 export const EXIT = {
   ok: 0,
