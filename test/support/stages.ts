@@ -65,43 +65,40 @@ function command(
   };
 }
 
-/** Runs a stage in this process under umask 0077, like the one-apps driver (the umask is restored after). */
-export async function runStageHere(
+/** How a test runs a stage: the root, the stage, the context's lines, more arguments, the environment. */
+type StageRunner<R> = (
   root: string,
   stage: string,
   context: readonly string[],
-  extra: readonly string[] = [],
-  env: Record<string, string> = {},
-): Promise<StageRun> {
+  extra?: readonly string[],
+  env?: Record<string, string>,
+) => R;
+
+/** Runs a stage in this process under umask 0077, like the one-apps driver (the umask is restored after). */
+export const runStageHere: StageRunner<Promise<StageRun>> = async (
+  root,
+  stage,
+  context,
+  extra = [],
+  env = {},
+) => {
   const umask = process.umask(0o077);
   try {
     return await runMain(stageArgs(root, stage, context, extra), env);
   } finally {
     process.umask(umask);
   }
-}
+};
 
-/** Runs a stage under umask 0077, like the one-apps driver. */
-export function runStage(
-  root: string,
-  stage: string,
-  context: readonly string[],
-  extra: readonly string[] = [],
-  env: Record<string, string> = {},
-): StageRun {
+/** Runs a stage in the built bundle under umask 0077, like the one-apps driver. */
+export const runStage: StageRunner<StageRun> = (root, stage, context, extra = [], env = {}) => {
   const { args, options } = command(root, stage, context, extra, env);
   const result = spawnSync('sh', args, { ...options, encoding: 'utf8', timeout: 120_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+};
 
 /** The same, without blocking this process (needed when the test itself serves something the stage calls). */
-export function runStageAsync(
-  root: string,
-  stage: string,
-  context: readonly string[],
-  extra: readonly string[] = [],
-  env: Record<string, string> = {},
-): Promise<StageRun> {
+export const runStageAsync: StageRunner<Promise<StageRun>> = (root, stage, context, extra = [], env = {}) => {
   const { args, options } = command(root, stage, context, extra, env);
   return collect(spawn('sh', args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] }), 120_000);
-}
+};

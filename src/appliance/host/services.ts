@@ -50,10 +50,19 @@ export const SERVICES_LOG = 'services.log';
 export const recordUnder = (root: string) => (line: string) =>
   appendFileSync(posix.join(root, SERVICES_LOG), `${line}\n`, { mode: 0o644 });
 
-/** Records actions under root; units count as active once recorded as started. */
-export function recordingServices(root: string): ServiceManager {
+export interface Recording {
+  /** Where each action goes (default: ROOT/services.log). */
+  readonly record?: (line: string) => void;
+  /** The nginx check after `nginx -t` is recorded (default: nginx itself, on the root's configuration). */
+  readonly checkNginx?: () => void;
+}
+
+/** Records actions; units count as active once recorded as started. */
+export function recordingServices(
+  root: string,
+  { record = recordUnder(root), checkNginx = () => nginxTest(root) }: Recording = {},
+): ServiceManager {
   const started = new Set<string>();
-  const record = recordUnder(root);
   return {
     daemonReload: () => record('systemctl daemon-reload'),
     enable: (unit) => record(`systemctl enable ${unit}`),
@@ -67,8 +76,8 @@ export function recordingServices(root: string): ServiceManager {
     tryReload: (unit) => record(`systemctl try-reload-or-restart ${unit}`),
     isActive: (unit) => started.has(unit),
     nginxTest: () => {
-      nginxTest(root);
       record('nginx -t');
+      checkNginx();
     },
   };
 }
