@@ -40,7 +40,7 @@ export interface Ran {
   readonly interrupted: Interruption | null;
 }
 
-export const STDERR_KEPT = 4096;
+const STDERR_KEPT = 4096;
 
 const stdio = (options: RunOptions): SpawnOptions['stdio'] => {
   const mode = (output: OutputMode | undefined) =>
