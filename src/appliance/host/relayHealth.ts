@@ -11,7 +11,8 @@ export const RELAY_HEALTH_URL = `http://${RELAY_ADDRESS.host}:${RELAY_ADDRESS.po
 /** GET /health; the error is the system's code (ECONNREFUSED, …) or TIMEOUT when no answer came in time. */
 export function readRelayHealth(url: string, timeoutMs: number): Promise<RelayHealth> {
   return new Promise((resolve) => {
-    const req = request(url, { timeout: timeoutMs }, (res) => {
+    // One connection per read (no pooled socket): each answer is about the relay as it is now.
+    const req = request(url, { timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
