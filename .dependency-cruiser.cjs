@@ -2,21 +2,23 @@
  * The dependency rule of src/ (make deps-rule, part of make check). Top-level areas and who may import whom:
  *
  *   core      → nothing (pure: no file system, processes, network or OS access)
- *   artifacts → core
- *   appliance → core, artifacts
- *   client    → core
- *   build     → core, artifacts, appliance
+ *   system    → core (the one process runner: the only importer of child_process)
+ *   artifacts → core, system
+ *   appliance → core, artifacts, system
+ *   client    → core, system
+ *   build     → core, artifacts, appliance, system
  *   cli       → anything
  *
  * No import cycle between any two folders, at any depth; nothing in src/ imports test/ or tools/.
  */
-const AREAS = ['core', 'artifacts', 'appliance', 'client', 'build', 'cli'];
+const AREAS = ['core', 'system', 'artifacts', 'appliance', 'client', 'build', 'cli'];
 const ALLOWED = {
   core: [],
-  artifacts: ['core'],
-  appliance: ['core', 'artifacts'],
-  client: ['core'],
-  build: ['core', 'artifacts', 'appliance'],
+  system: ['core'],
+  artifacts: ['core', 'system'],
+  appliance: ['core', 'artifacts', 'system'],
+  client: ['core', 'system'],
+  build: ['core', 'artifacts', 'appliance', 'system'],
   cli: AREAS,
 };
 
@@ -56,6 +58,13 @@ module.exports = {
       },
     },
     {
+      name: 'processes-only-in-system',
+      comment: 'other programs are run through src/system/process.ts only',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/system/process\\.ts$' },
+      to: { dependencyTypes: ['core'], path: '^(node:)?child_process$' },
+    },
+    {
       name: 'src-not-test-or-tools',
       comment: 'the product does not import tests, test support or tools (the LocalAI stand-in)',
       severity: 'error',
@@ -64,10 +73,10 @@ module.exports = {
     },
     {
       name: 'src-areas-only',
-      comment: 'src/ holds only the six areas and nothing loose at its root',
+      comment: 'src/ holds only the seven areas and nothing loose at its root',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^src/(?!(core|artifacts|appliance|client|build|cli)/)' },
+      to: { path: '^src/(?!(core|system|artifacts|appliance|client|build|cli)/)' },
     },
   ],
   options: {

@@ -1,4 +1,4 @@
-// Bundles the CLI (src/cli/main.ts) and all its dependencies into one executable ES module,
+// Bundles the CLI (src/cli/entry.ts) and all its dependencies into one executable ES module,
 // dist/slm-copilot.mjs, that runs on a bare Node.js (20 or newer; the appliance ships Node 24).
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'src/cli/main.ts');
+const entry = join(root, 'src/cli/entry.ts');
 const outfile = join(root, 'dist/slm-copilot.mjs');
 if (!existsSync(entry)) {
   console.error(`build: ${relative(root, entry)} does not exist; nothing to bundle.`);

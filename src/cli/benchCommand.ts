@@ -9,13 +9,13 @@ import { progressLine } from '../client/output/progress.ts';
 import { resultLines } from '../client/output/render.ts';
 import { MODEL } from '../core/facts/model.ts';
 import { VERSION } from '../core/facts/version.ts';
+import { EXIT, usageError } from '../core/lib/failure.ts';
+import type { Cli } from './cli.ts';
 import {
   type ConnectionOptions,
-  guarded,
   positiveNumber,
   targetOf,
   trustFrom,
-  UsageError,
   warnInsecure,
   withConnectionOptions,
 } from './commandOptions.ts';
@@ -33,18 +33,14 @@ interface BenchOptions extends ConnectionOptions {
 function sizesOf(text: string): number[] {
   const sizes = text.split(',').map((part) => {
     const size = parseSize(part);
-    if (size === null)
-      throw new UsageError(`--sizes: "${part}" is not a prompt size such as 1k, 4k or 16384.`);
+    if (size === null) throw usageError(`--sizes: "${part}" is not a prompt size such as 1k, 4k or 16384.`);
     return size;
   });
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
-export function registerBenchCommand(
-  program: Command,
-  env: NodeJS.ProcessEnv,
-  setExitCode: (code: number) => void,
-): void {
+export function registerBenchCommand(program: Command, { io, action }: Cli): void {
+  const { env } = io;
   withConnectionOptions(
     program
       .command('bench')
@@ -62,20 +58,20 @@ export function registerBenchCommand(
     .option('--max-tokens <n>', 'tokens generated per request', '64')
     .option('--timeout <seconds>', 'per request', '1800')
     .option('--json', 'print one JSON object instead of the table')
-    .action((url: string, options: BenchOptions) =>
-      guarded('bench', setExitCode, async () => {
+    .action(
+      action(async (url: string, options: BenchOptions) => {
         const target = targetOf(url);
         const sizes = sizesOf(options.sizes);
         const repeat = Math.round(positiveNumber(options.repeat, '--repeat'));
         const maxTokens = Math.max(2, Math.round(positiveNumber(options.maxTokens, '--max-tokens')));
-        const paint = styler({ stream: process.stdout, env });
+        const paint = styler({ stream: io.stdout, env });
         if (!target.secure && !/^(127\.|localhost$|::1$)/.test(target.host)) {
-          const err = styler({ stream: process.stderr, env });
-          process.stderr.write(
+          const err = styler({ stream: io.stderr, env });
+          io.stderr.write(
             `${err('red', err('bold', `WARNING: ${target.origin} is plain HTTP:`))} the key and the prompts cross the network unencrypted.\n`,
           );
         }
-        if (options.insecure) warnInsecure(target.host, env);
+        if (options.insecure) warnInsecure(target.host, io);
         const run = await runBench(
           {
             target,
@@ -88,12 +84,11 @@ export function registerBenchCommand(
             timeoutMs: positiveNumber(options.timeout, '--timeout') * 1000,
             now: new Date(),
           },
-          { progress: progressLine(process.stderr, !options.json) },
+          { progress: progressLine(io.stderr, !options.json) },
         );
-        if (run.kind === 'usage') throw new UsageError(run.message);
         if (run.kind === 'untrusted') {
-          process.stderr.write(`${resultLines([run.tls], paint).join('\n')}\n`);
-          return 1;
+          io.stderr.write(`${resultLines([run.tls], paint).join('\n')}\n`);
+          return EXIT.failed;
         }
         if (options.json) {
           const report = benchJson({
@@ -104,7 +99,7 @@ export function registerBenchCommand(
             maxTokens,
             ...run,
           });
-          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
           return run.exitCode;
         }
         const lines = [
@@ -119,7 +114,7 @@ export function registerBenchCommand(
           '',
           warmupLine(run.warmup),
         ];
-        process.stdout.write(`${lines.join('\n')}\n`);
+        io.stdout.write(`${lines.join('\n')}\n`);
         return run.exitCode;
       }),
     );

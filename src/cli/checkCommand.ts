@@ -1,15 +1,15 @@
 /** `slm-copilot check URL`: argument parsing and output for the post-deployment validation. */
 import type { Command } from 'commander';
 import { checkJson, summaryLine } from '../client/check/checkOutput.ts';
-import { CHECKS, EXIT, runCheck } from '../client/check/runCheck.ts';
+import { CHECKS, runCheck } from '../client/check/runCheck.ts';
 import { credentialsFrom } from '../client/net/credentials.ts';
 import { progressLine } from '../client/output/progress.ts';
 import { resultLines } from '../client/output/render.ts';
 import { MODEL } from '../core/facts/model.ts';
 import { VERSION } from '../core/facts/version.ts';
+import type { Cli } from './cli.ts';
 import {
   type ConnectionOptions,
-  guarded,
   positiveNumber,
   targetOf,
   trustFrom,
@@ -27,11 +27,8 @@ interface CheckOptions extends ConnectionOptions {
   timeout: string;
 }
 
-export function registerCheckCommand(
-  program: Command,
-  env: NodeJS.ProcessEnv,
-  setExitCode: (code: number) => void,
-): void {
+export function registerCheckCommand(program: Command, { io, action }: Cli): void {
+  const { env } = io;
   withConnectionOptions(
     program
       .command('check')
@@ -44,15 +41,14 @@ export function registerCheckCommand(
     .option('--origin <origin>', 'browser origin for the CORS preflight', 'https://example.com')
     .option('--timeout <seconds>', 'per completion request (a cold CPU prompt takes a while)', '600')
     .option('--json', 'print one JSON object (for CI) instead of text')
-    .action((url: string, options: CheckOptions) =>
-      guarded('check', setExitCode, async () => {
+    .action(
+      action(async (url: string, options: CheckOptions) => {
         const target = targetOf(url);
         const timeoutMs = positiveNumber(options.timeout, '--timeout') * 1000;
-        const out = { stream: process.stdout, env };
+        const out = { stream: io.stdout, env };
         const paint = styler(out);
-        if (options.insecure) warnInsecure(target.host, env);
-        if (!options.json)
-          process.stdout.write(`slm-copilot check ${target.origin} (model ${options.model})\n`);
+        if (options.insecure) warnInsecure(target.host, io);
+        if (!options.json) io.stdout.write(`slm-copilot check ${target.origin} (model ${options.model})\n`);
         const run = await runCheck(
           {
             target,
@@ -68,15 +64,11 @@ export function registerCheckCommand(
               ? {}
               : {
                   onResult: (result) =>
-                    process.stdout.write(`${resultLines([result], paint, ID_WIDTH).join('\n')}\n`),
+                    io.stdout.write(`${resultLines([result], paint, ID_WIDTH).join('\n')}\n`),
                 }),
-            progress: progressLine(process.stderr),
+            progress: progressLine(io.stderr),
           },
         );
-        if (run.kind === 'usage') {
-          process.stderr.write(`slm-copilot check: ${run.message}\n`);
-          return EXIT.usage;
-        }
         if (options.json) {
           const report = checkJson({
             version: VERSION,
@@ -86,9 +78,9 @@ export function registerCheckCommand(
             results: run.results,
             exitCode: run.exitCode,
           });
-          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         } else {
-          process.stdout.write(`${summaryLine(run.results, run.exitCode, paint)}\n`);
+          io.stdout.write(`${summaryLine(run.results, run.exitCode, paint)}\n`);
         }
         return run.exitCode;
       }),

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { runCline } from '../client/cline/runCline.ts';
 import { credentialsFrom, KEY_ENV } from '../client/net/credentials.ts';
 import { MODEL } from '../core/facts/model.ts';
-import { guarded, targetOf, UsageError } from './commandOptions.ts';
+import { EXIT } from '../core/lib/failure.ts';
+import type { Cli, CliIo } from './cli.ts';
+import { targetOf } from './commandOptions.ts';
 import { styler } from './terminal.ts';
 
 interface ClineOptions {
@@ -14,9 +16,9 @@ interface ClineOptions {
   model: string;
 }
 
-async function ask(question: string): Promise<string | null> {
-  if (process.stdin.isTTY !== true || process.stderr.isTTY !== true) return null;
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+async function ask(io: CliIo, question: string): Promise<string | null> {
+  if (io.stdin.isTTY !== true || io.stderr.isTTY !== true) return null;
+  const prompt = createInterface({ input: io.stdin, output: io.stderr });
   try {
     return await prompt.question(question);
   } finally {
@@ -24,11 +26,8 @@ async function ask(question: string): Promise<string | null> {
   }
 }
 
-export function registerClineCommand(
-  program: Command,
-  env: NodeJS.ProcessEnv,
-  setExitCode: (code: number) => void,
-): void {
+export function registerClineCommand(program: Command, { io, action }: Cli): void {
+  const { env } = io;
   program
     .command('cline')
     .argument('<url>', 'the appliance, e.g. https://192.0.2.10')
@@ -42,9 +41,9 @@ export function registerClineCommand(
     .option('--key <key>', `API key to show and verify (or set ${KEY_ENV})`)
     .option('--out <file>', 'where to save the CA (default ~/.slm-copilot/<host>-ca.pem)')
     .option('--model <id>', 'model id', MODEL.id)
-    .action((url: string, options: ClineOptions) =>
-      guarded('cline', setExitCode, async () => {
-        const paint = styler({ stream: process.stdout, env });
+    .action(
+      action(async (url: string, options: ClineOptions) => {
+        const paint = styler({ stream: io.stdout, env });
         const platform =
           process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux';
         const outcome = await runCline(
@@ -57,18 +56,17 @@ export function registerClineCommand(
             platform,
             now: new Date(),
           },
-          { print: (line) => process.stdout.write(`${line}\n`), ask },
+          { print: (line) => io.stdout.write(`${line}\n`), ask: (question) => ask(io, question) },
         );
-        if (outcome.kind === 'usage') throw new UsageError(outcome.message);
-        if (outcome.kind === 'done') return 0;
+        if (outcome.kind === 'done') return EXIT.ok;
         const { problem } = outcome;
         const lines = [
           paint('red', problem.reason),
           ...(problem.cause === undefined ? [] : [`  cause: ${problem.cause}`]),
           ...(problem.fix === undefined ? [] : [`  fix:   ${problem.fix}`]),
         ];
-        process.stderr.write(`${lines.join('\n')}\n`);
-        return 1;
+        io.stderr.write(`${lines.join('\n')}\n`);
+        return EXIT.failed;
       }),
     );
 }

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { KEY_ENV, PASSWORD_ENV } from '../client/net/credentials.ts';
 import { parseTarget, type Target } from '../client/net/url.ts';
+import { usageError } from '../core/lib/failure.ts';
+import type { CliIo } from './cli.ts';
 import { styler } from './terminal.ts';
 
 export interface ConnectionOptions {
@@ -26,34 +28,16 @@ export function withConnectionOptions(command: Command): Command {
     .option('--insecure', 'do not verify the certificate at all (loud; the run counts as not verified)');
 }
 
-export class UsageError extends Error {}
-
 export function targetOf(url: string): Target {
   const parsed = parseTarget(url);
-  if (!parsed.ok) throw new UsageError(parsed.message);
+  if (!parsed.ok) throw usageError(parsed.message);
   return parsed.target;
 }
 
 export function positiveNumber(text: string, flag: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${flag} "${text}" is not a positive number.`);
+  if (!Number.isFinite(value) || value <= 0) throw usageError(`${flag} "${text}" is not a positive number.`);
   return value;
-}
-
-/** Runs a command body; a UsageError prints one line and exits 2, like commander's own usage errors. */
-export async function guarded(
-  name: string,
-  setExitCode: (code: number) => void,
-  body: () => Promise<number>,
-): Promise<void> {
-  try {
-    setExitCode(await body());
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`slm-copilot ${name}: ${error.message}\n`);
-    setExitCode(2);
-  }
 }
 
 /** How the server's certificate is to be trusted, from --ca, --fingerprint and --insecure. */
@@ -70,9 +54,9 @@ export function trustFrom(options: ConnectionOptions): {
 }
 
 /** The loud stderr line --insecure always gets. */
-export function warnInsecure(host: string, env: NodeJS.ProcessEnv): void {
-  const err = styler({ stream: process.stderr, env });
-  process.stderr.write(
+export function warnInsecure(host: string, io: CliIo): void {
+  const err = styler({ stream: io.stderr, env: io.env });
+  io.stderr.write(
     `${err('red', err('bold', 'WARNING: --insecure: the certificate is NOT verified.'))} Anyone between you and ${host} could read the key; this run can only report "not fully verified".\n`,
   );
 }

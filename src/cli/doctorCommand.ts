@@ -2,10 +2,13 @@
 import { posix } from 'node:path';
 import type { Command } from 'commander';
 import { diagnose } from '../appliance/doctor/diagnose.ts';
-import { liveSources, observe, recordedSources } from '../appliance/doctor/observe.ts';
+import { observe } from '../appliance/doctor/observe.ts';
+import { hostAt } from '../appliance/host/port.ts';
 import { resultLines } from '../client/output/render.ts';
 import { VERSION } from '../core/facts/version.ts';
+import { EXIT } from '../core/lib/failure.ts';
 import { tally } from '../core/lib/result.ts';
+import type { Cli } from './cli.ts';
 import { styler } from './terminal.ts';
 
 interface DoctorOptions {
@@ -15,11 +18,8 @@ interface DoctorOptions {
   json?: boolean;
 }
 
-export function registerDoctorCommand(
-  program: Command,
-  env: NodeJS.ProcessEnv,
-  setExitCode: (code: number) => void,
-): void {
+export function registerDoctorCommand(program: Command, { io, action }: Cli): void {
+  const { env } = io;
   program
     .command('doctor')
     .description(
@@ -32,32 +32,33 @@ export function registerDoctorCommand(
     .option('--proc <dir>', 'directory with cpuinfo, meminfo and net/tcp (default /proc)')
     .option('--context <file>', 'context file (default /var/run/one-context/one_env)')
     .option('--json', 'print one JSON object instead of text')
-    .action(async (options: DoctorOptions) => {
-      const root = posix.resolve(options.root ?? '/');
-      const observed = await observe(
-        {
-          root,
-          proc: options.proc ?? '/proc',
-          ...(options.context === undefined ? {} : { context: options.context }),
-        },
-        env,
-        root === '/' ? liveSources : recordedSources(root),
-        new Date(),
-      );
-      const results = diagnose(observed);
-      const counts = tally(results);
-      const code = counts.fail > 0 ? 1 : 0;
-      if (options.json) {
-        process.stdout.write(
-          `${JSON.stringify({ tool: 'slm-copilot doctor', version: VERSION, root, exitCode: code, summary: counts, findings: results }, null, 2)}\n`,
+    .action(
+      action(async (options: DoctorOptions) => {
+        const root = posix.resolve(options.root ?? '/');
+        const observed = await observe(
+          {
+            proc: options.proc ?? '/proc',
+            ...(options.context === undefined ? {} : { context: options.context }),
+          },
+          env,
+          hostAt(root),
+          new Date(),
         );
-      } else {
-        const paint = styler({ stream: process.stdout, env });
-        const summary = `doctor: ${counts.pass} ok, ${counts.warn} warning(s), ${counts.fail} problem(s)`;
-        process.stdout.write(
-          `${['slm-copilot doctor', ...resultLines(results, paint), counts.fail > 0 ? paint('red', summary) : counts.warn > 0 ? paint('yellow', summary) : paint('green', summary)].join('\n')}\n`,
-        );
-      }
-      setExitCode(code);
-    });
+        const results = diagnose(observed);
+        const counts = tally(results);
+        const code = counts.fail > 0 ? EXIT.failed : EXIT.ok;
+        if (options.json) {
+          io.stdout.write(
+            `${JSON.stringify({ tool: 'slm-copilot doctor', version: VERSION, root, exitCode: code, summary: counts, findings: results }, null, 2)}\n`,
+          );
+        } else {
+          const paint = styler({ stream: io.stdout, env });
+          const summary = `doctor: ${counts.pass} ok, ${counts.warn} warning(s), ${counts.fail} problem(s)`;
+          io.stdout.write(
+            `${['slm-copilot doctor', ...resultLines(results, paint), counts.fail > 0 ? paint('red', summary) : counts.warn > 0 ? paint('yellow', summary) : paint('green', summary)].join('\n')}\n`,
+          );
+        }
+        return code;
+      }),
+    );
 }

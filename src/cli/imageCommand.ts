@@ -6,9 +6,9 @@ import { evaluatePreflight, formatPreflight, type Pinning } from '../artifacts/i
 import { gatherFacts } from '../artifacts/image/preflightFacts.ts';
 import { writeImageManifest } from '../build/image/manifestFile.ts';
 import { VERSION } from '../core/facts/version.ts';
+import { EXIT } from '../core/lib/failure.ts';
+import { type Cli, writeLine } from './cli.ts';
 import { type LockCommandIo, pinUnpinned } from './lockCommand.ts';
-
-type Exit = (code: number) => void;
 
 interface SourceFlags {
   lock: string;
@@ -28,8 +28,6 @@ const sources = (options: SourceFlags) => ({
   ...(options.localDir === undefined ? {} : { localDir: resolve(options.localDir) }),
   ...(options.mirror === undefined ? {} : { mirror: options.mirror }),
 });
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export interface PreflightFlags extends SourceFlags {
   readonly work: string;
@@ -61,10 +59,12 @@ export async function runImagePreflight(options: PreflightFlags, io: LockCommand
   });
   const findings = evaluatePreflight(facts);
   io.out(formatPreflight(findings).replace(/\n$/, ''));
-  return findings.some((finding) => finding.severity === 'missing') ? 1 : 0;
+  return findings.some((finding) => finding.severity === 'missing') ? EXIT.failed : EXIT.ok;
 }
 
-export function registerImageCommand(program: Command, env: NodeJS.ProcessEnv, setExitCode: Exit): void {
+export function registerImageCommand(program: Command, { io, action }: Cli): void {
+  const { env } = io;
+  const say = writeLine(io.stdout);
   const image = program.command('image').description('host-side steps of the image build (make image)');
 
   withSources(image.command('preflight'))
@@ -75,30 +75,29 @@ export function registerImageCommand(program: Command, env: NodeJS.ProcessEnv, s
       '--no-pin',
       'never pin: leave unpinned artifacts unpinned (by default they are pinned from their publishers, as make lock does)',
     )
-    .action(async (options: PreflightFlags) => {
-      const code = await runImagePreflight(options, {
-        out: say,
-        err: (line) => process.stderr.write(`${line}\n`),
-        env,
-      });
-      setExitCode(code);
-    });
+    .action(
+      action((options: PreflightFlags) =>
+        runImagePreflight(options, { out: say, err: writeLine(io.stderr), env }),
+      ),
+    );
 
   withSources(image.command('fetch'))
     .description('put every artifact of the image in the artifacts directory, verified against the lock')
     .option('--guest-list <file>', "the build VM's list of artifacts", 'build/guest-artifacts.txt')
-    .action(async (options: SourceFlags & { guestList: string }) => {
-      const result = await fetchImageArtifacts({
-        lock: resolve(options.lock),
-        dest: resolve(options.artifacts),
-        guestList: resolve(options.guestList),
-        env,
-        say,
-        ...sources(options),
-      });
-      for (const problem of result.problems) process.stderr.write(`${problem}\n`);
-      setExitCode(result.code);
-    });
+    .action(
+      action(async (options: SourceFlags & { guestList: string }) => {
+        const result = await fetchImageArtifacts({
+          lock: resolve(options.lock),
+          dest: resolve(options.artifacts),
+          guestList: resolve(options.guestList),
+          env,
+          say,
+          ...sources(options),
+        });
+        for (const problem of result.problems) io.stderr.write(`${problem}\n`);
+        return result.code;
+      }),
+    );
 
   image
     .command('manifest')
@@ -109,24 +108,26 @@ export function registerImageCommand(program: Command, env: NodeJS.ProcessEnv, s
     .option('--os-release <file>', "read this os-release instead of the image's (virt-cat)")
     .option('--arch <arch>', 'the image architecture', 'x86_64')
     .action(
-      async (options: {
-        image: string;
-        out?: string;
-        buildVersion?: string;
-        osRelease?: string;
-        arch: string;
-      }) => {
-        await writeImageManifest({
-          image: resolve(options.image),
-          out: resolve(options.out ?? options.image.replace(/\.qcow2$/, '.yaml')),
-          applianceVersion: VERSION,
-          name: 'SLM-Copilot',
-          arch: options.arch,
-          say,
-          ...(options.buildVersion === undefined ? {} : { version: options.buildVersion }),
-          ...(options.osRelease === undefined ? {} : { osRelease: resolve(options.osRelease) }),
-        });
-        setExitCode(0);
-      },
+      action(
+        async (options: {
+          image: string;
+          out?: string;
+          buildVersion?: string;
+          osRelease?: string;
+          arch: string;
+        }) => {
+          await writeImageManifest({
+            image: resolve(options.image),
+            out: resolve(options.out ?? options.image.replace(/\.qcow2$/, '.yaml')),
+            applianceVersion: VERSION,
+            name: 'SLM-Copilot',
+            arch: options.arch,
+            say,
+            ...(options.buildVersion === undefined ? {} : { version: options.buildVersion }),
+            ...(options.osRelease === undefined ? {} : { osRelease: resolve(options.osRelease) }),
+          });
+          return EXIT.ok;
+        },
+      ),
     );
 }

@@ -16,8 +16,8 @@ import { parseLock } from '../artifacts/lock/validateLock.ts';
 import { diffLocks } from '../artifacts/publishers/pins.ts';
 import { type Archiver, skopeoArchiver } from '../artifacts/refresh/files.ts';
 import { type RefreshResult, refreshLock } from '../artifacts/refresh/refresh.ts';
-
-type Exit = (code: number) => void;
+import { EXIT } from '../core/lib/failure.ts';
+import { type Cli, writeLine } from './cli.ts';
 
 const list = (value: string, previous: string[] = []) => [
   ...previous,
@@ -27,7 +27,7 @@ const list = (value: string, previous: string[] = []) => [
     .filter((name) => name !== ''),
 ];
 
-export function registerLockCommand(program: Command, env: NodeJS.ProcessEnv, setExitCode: Exit): void {
+export function registerLockCommand(program: Command, { io, action }: Cli): void {
   program
     .command('lock')
     .description(
@@ -47,29 +47,19 @@ export function registerLockCommand(program: Command, env: NodeJS.ProcessEnv, se
       list,
     )
     .action(
-      async (options: {
-        lock: string;
-        artifacts: string;
-        write?: boolean;
-        only?: string[];
-        update?: string[];
-      }) => {
-        const code = await runLockCommand(
-          {
-            lock: options.lock,
-            artifacts: options.artifacts,
-            write: options.write === true,
-            ...(options.only === undefined ? {} : { only: options.only }),
-            ...(options.update === undefined ? {} : { update: options.update }),
-          },
-          {
-            out: (line) => process.stdout.write(`${line}\n`),
-            err: (line) => process.stderr.write(`${line}\n`),
-            env,
-          },
-        );
-        setExitCode(code);
-      },
+      action(
+        (options: { lock: string; artifacts: string; write?: boolean; only?: string[]; update?: string[] }) =>
+          runLockCommand(
+            {
+              lock: options.lock,
+              artifacts: options.artifacts,
+              write: options.write === true,
+              ...(options.only === undefined ? {} : { only: options.only }),
+              ...(options.update === undefined ? {} : { update: options.update }),
+            },
+            { out: writeLine(io.stdout), err: writeLine(io.stderr), env: io.env },
+          ),
+      ),
     );
 }
 
@@ -160,11 +150,11 @@ function reportRefusal(refreshed: Refreshed, io: LockCommandIo): void {
 /** 0: refreshed (written with --write); 1: a publisher or file was refused, nothing written; 2: unusable input. */
 export async function runLockCommand(options: LockCommandOptions, io: LockCommandIo): Promise<number> {
   const refreshed = await refreshFile(options, io);
-  if (refreshed === null) return 2;
+  if (refreshed === null) return EXIT.refused;
   reportRefresh(refreshed, io);
   if (refreshed.problems.length > 0) {
     reportRefusal(refreshed, io);
-    return 1;
+    return EXIT.failed;
   }
   if (!options.write) {
     io.out(
@@ -172,13 +162,13 @@ export async function runLockCommand(options: LockCommandOptions, io: LockComman
         ? 'dry run: nothing to write'
         : `dry run: run again with --write to update ${refreshed.path}`,
     );
-    return 0;
+    return EXIT.ok;
   }
   if (refreshed.diff.length > 0) {
     writeLock(refreshed.path, refreshed.result.lock);
     io.out(`written: ${refreshed.path} (review the diff above and commit it)`);
   }
-  return 0;
+  return EXIT.ok;
 }
 
 /**

@@ -1,10 +1,13 @@
 /** `slm-copilot plan`: what the appliance would configure on this host, for this context. */
+import type { Command } from 'commander';
 import { readHostFacts } from '../appliance/host/reader.ts';
 import { readContext } from '../appliance/prepare/context.ts';
 import { previewPlan } from '../appliance/prepare/prepare.ts';
 import { formatBytes } from '../core/lib/bytes.ts';
+import { EXIT } from '../core/lib/failure.ts';
 import type { Plan, PlanResult } from '../core/plan/plan.ts';
-import type { SettingsProblem } from '../core/settings/types.ts';
+import { problemSentence } from '../core/settings/types.ts';
+import type { Cli } from './cli.ts';
 import { type Output, styler } from './terminal.ts';
 
 export interface PlanOptions {
@@ -13,9 +16,20 @@ export interface PlanOptions {
   readonly json?: boolean;
 }
 
-export const EXIT_INVALID_INPUT = 2;
+export function registerPlanCommand(program: Command, { io, action }: Cli): void {
+  program
+    .command('plan')
+    .description('Show the sizing, warnings and files the appliance would write for this context and host.')
+    .option(
+      '--context <file>',
+      'OpenNebula context file (context.sh or one_env); its values win over the environment',
+    )
+    .option('--proc <dir>', 'directory with cpuinfo and meminfo (default /proc)')
+    .option('--json', 'print one JSON object instead of text')
+    .action(action((options: PlanOptions) => runPlan(options, io.env, { stream: io.stdout, env: io.env })));
+}
 
-export function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Output): number {
+function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Output): number {
   const result: PlanResult = previewPlan({
     contextValues: readContext(env, options.context).values,
     readHost: () => readHostFacts(options.proc === undefined ? {} : { procDir: options.proc }),
@@ -24,10 +38,10 @@ export function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Ou
   output.stream.write(
     options.json ? `${JSON.stringify(planJson(result), null, 2)}\n` : planText(result, output),
   );
-  return result.ok ? 0 : EXIT_INVALID_INPUT;
+  return result.ok ? EXIT.ok : EXIT.refused;
 }
 
-export function planJson(result: PlanResult): object {
+function planJson(result: PlanResult): object {
   if (!result.ok) return { ok: false, errors: result.errors, warnings: result.warnings, plan: null };
   const { sizing, endpoint, files, services } = result.plan;
   return {
@@ -71,10 +85,6 @@ function planText(result: PlanResult, output: Output): string {
     lines.push(...result.warnings.map((warning) => `  - ${warning}`));
   }
   return `${lines.join('\n')}\n`;
-}
-
-export function problemSentence(problem: SettingsProblem): string {
-  return `${problem.variable}: ${problem.message}`;
 }
 
 function planSummary(plan: Plan, style: ReturnType<typeof styler>): string[] {

@@ -1,7 +1,7 @@
 /** `slm-copilot sandbox`: argument checking for the sandbox, which does the work. */
 import type { Command } from 'commander';
-import { runSandbox, SandboxInputError } from '../build/sandbox/sandbox.ts';
-import { EXIT_INVALID_INPUT } from './planCommand.ts';
+import { runSandbox, sandboxInputError } from '../build/sandbox/sandbox.ts';
+import type { Cli } from './cli.ts';
 
 interface RawOptions {
   dir: string;
@@ -16,9 +16,7 @@ interface RawOptions {
 function port(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new SandboxInputError([
-      { variable: flag, message: `"${text}" is not a TCP port; expected 1 to 65535.` },
-    ]);
+    throw sandboxInputError([`${flag}: "${text}" is not a TCP port; expected 1 to 65535.`]);
   }
   return value;
 }
@@ -30,19 +28,12 @@ function upstreamUrl(text: string): URL {
   } catch {
     // reported below
   }
-  throw new SandboxInputError([
-    {
-      variable: '--upstream',
-      message: `"${text}" is not an http:// URL; expected e.g. http://127.0.0.1:8080.`,
-    },
+  throw sandboxInputError([
+    `--upstream: "${text}" is not an http:// URL; expected e.g. http://127.0.0.1:8080.`,
   ]);
 }
 
-export function registerSandboxCommand(
-  program: Command,
-  env: NodeJS.ProcessEnv,
-  setExitCode: (code: number) => void,
-): void {
+export function registerSandboxCommand(program: Command, { io, action }: Cli): void {
   program
     .command('sandbox')
     .description(
@@ -58,9 +49,9 @@ export function registerSandboxCommand(
     .option('--context <file>', 'OpenNebula context file (context.sh or one_env)')
     .option('--proc <dir>', 'directory with cpuinfo and meminfo for the sizing (default /proc)')
     .option('--addresses <list>', "comma-separated addresses to use as the VM's IPs (certificate SANs)")
-    .action(async (raw: RawOptions) => {
-      try {
-        const code = await runSandbox(
+    .action(
+      action((raw: RawOptions) =>
+        runSandbox(
           {
             dir: raw.dir,
             upstream: upstreamUrl(raw.upstream),
@@ -72,15 +63,8 @@ export function registerSandboxCommand(
               ? {}
               : { addresses: raw.addresses.split(',').map((a) => a.trim()) }),
           },
-          { stdout: process.stdout, stderr: process.stderr, env },
-        );
-        setExitCode(code);
-      } catch (error) {
-        if (!(error instanceof SandboxInputError)) throw error;
-        process.stderr.write(
-          `slm-copilot sandbox: the input is not valid:\n${error.message.replace(/^/gm, '  ')}\n`,
-        );
-        setExitCode(EXIT_INVALID_INPUT);
-      }
-    });
+          io,
+        ),
+      ),
+    );
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import pkg from '../../package.json' with { type: 'json' };
 import { RUNTIMES, requireBundle, runBundle } from '../support/bundle.ts';
+import { runMain } from '../support/cli.ts';
 import { FIXTURE_HOSTS } from '../support/hosts.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'slm-cli-'));
@@ -16,14 +17,14 @@ function contextFile(lines: string[]): string {
 
 before(requireBundle);
 
-describe('slm-copilot plan --json, built bundle', () => {
+describe('slm-copilot plan --json', () => {
   for (const fixture of [
     'epyc-passthrough-smt-32g',
     'qemu-generic-16c-32g',
     'xeon-small-8g',
     'epyc-passthrough-2s-128g',
   ]) {
-    it(`${fixture}: same result on Node 20 and on the appliance's Node 24`, () => {
+    it(`${fixture}: same result on Node 20 and on the appliance's Node 24`, async () => {
       const outputs = RUNTIMES.map(({ node }) =>
         runBundle(node, ['plan', '--json', '--proc', `${FIXTURE_HOSTS}${fixture}`]),
       );
@@ -34,13 +35,8 @@ describe('slm-copilot plan --json, built bundle', () => {
     });
   }
 
-  it('32 GB SMT host: ok, the documented fields, exit 0', () => {
-    const run = runBundle(process.execPath, [
-      'plan',
-      '--json',
-      '--proc',
-      `${FIXTURE_HOSTS}epyc-passthrough-smt-32g`,
-    ]);
+  it('32 GB SMT host: ok, the documented fields, exit 0', async () => {
+    const run = await runMain(['plan', '--json', '--proc', `${FIXTURE_HOSTS}epyc-passthrough-smt-32g`]);
     assert.equal(run.status, 0);
     const result = JSON.parse(run.stdout);
     assert.equal(result.ok, true);
@@ -58,8 +54,8 @@ describe('slm-copilot plan --json, built bundle', () => {
     );
   });
 
-  it('8 GB host: ok false, the MEMORY error, exit 2', () => {
-    const run = runBundle(process.execPath, ['plan', '--json', '--proc', `${FIXTURE_HOSTS}xeon-small-8g`]);
+  it('8 GB host: ok false, the MEMORY error, exit 2', async () => {
+    const run = await runMain(['plan', '--json', '--proc', `${FIXTURE_HOSTS}xeon-small-8g`]);
     assert.equal(run.status, 2);
     const result = JSON.parse(run.stdout);
     assert.equal(result.ok, false);
@@ -70,14 +66,13 @@ describe('slm-copilot plan --json, built bundle', () => {
     );
   });
 
-  it('a bad context file: every bad variable named, no secret shown, exit 2; the file wins over the environment', () => {
+  it('a bad context file: every bad variable named, no secret shown, exit 2; the file wins over the environment', async () => {
     const file = contextFile([
       "ONEAPP_COPILOT_AUTH_KEYS='alice:hunter2hunter2'",
       'export ONEAPP_COPILOT_AUTH_PASSWORD="sh0rt"',
       "ONEAPP_COPILOT_MODEL_THREADS='zero'",
     ]);
-    const run = runBundle(
-      process.execPath,
+    const run = await runMain(
       ['plan', '--json', '--context', file, '--proc', `${FIXTURE_HOSTS}epyc-passthrough-smt-32g`],
       {
         ONEAPP_COPILOT_MODEL_THREADS: '4',
@@ -95,9 +90,9 @@ describe('slm-copilot plan --json, built bundle', () => {
     assert.ok(!run.stdout.includes('hunter2') && !run.stdout.includes('sh0rt'));
   });
 
-  it('text output: sentences naming the variable, no colour when not on a terminal', () => {
+  it('text output: sentences naming the variable, no colour when not on a terminal', async () => {
     const file = contextFile(["ONEAPP_COPILOT_TLS_DOMAIN='192.0.2.1'"]);
-    const run = runBundle(process.execPath, [
+    const run = await runMain([
       'plan',
       '--context',
       file,
@@ -110,7 +105,7 @@ describe('slm-copilot plan --json, built bundle', () => {
       /^ {2}ONEAPP_COPILOT_TLS_DOMAIN: "192\.0\.2\.1" is an IP address; Let's Encrypt needs a DNS name/m,
     );
     assert.ok(!run.stdout.includes('\u001b['));
-    const good = runBundle(process.execPath, ['plan', '--proc', `${FIXTURE_HOSTS}qemu-generic-16c-32g`]);
+    const good = await runMain(['plan', '--proc', `${FIXTURE_HOSTS}qemu-generic-16c-32g`]);
     assert.equal(good.status, 0);
     assert.match(good.stdout, /Memory budget/);
     assert.match(good.stdout, /hides AVX2/);
@@ -118,30 +113,30 @@ describe('slm-copilot plan --json, built bundle', () => {
 });
 
 describe('slm-copilot usage', () => {
-  it('--version prints the package version', () => {
-    const run = runBundle(process.execPath, ['--version']);
+  it('--version prints the package version', async () => {
+    const run = await runMain(['--version']);
     assert.equal(run.status, 0);
     assert.equal(run.stdout.trim(), pkg.version);
   });
-  it('--help lists the plan command; plan --help lists its options', () => {
-    const run = runBundle(process.execPath, ['--help']);
+  it('--help lists the plan command; plan --help lists its options', async () => {
+    const run = await runMain(['--help']);
     assert.equal(run.status, 0);
     assert.match(run.stdout, /plan \[options\]/);
-    const planHelp = runBundle(process.execPath, ['plan', '--help']);
+    const planHelp = await runMain(['plan', '--help']);
     assert.match(planHelp.stdout, /--context <file>/);
     assert.match(planHelp.stdout, /--proc <dir>/);
   });
-  it('an unknown command or option exits 2 with a message', () => {
-    const run = runBundle(process.execPath, ['plna']);
+  it('an unknown command or option exits 2 with a message', async () => {
+    const run = await runMain(['plna']);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /unknown command 'plna'/);
-    assert.equal(runBundle(process.execPath, ['plan', '--bogus']).status, 2);
+    assert.equal((await runMain(['plan', '--bogus'])).status, 2);
   });
-  it('a missing proc directory or context file exits 1 with the path', () => {
-    const run = runBundle(process.execPath, ['plan', '--proc', '/nonexistent']);
+  it('a missing proc directory or context file exits 1 with the path', async () => {
+    const run = await runMain(['plan', '--proc', '/nonexistent']);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /cannot read \/nonexistent\/cpuinfo/);
-    const missing = runBundle(process.execPath, ['plan', '--context', '/nonexistent/one_env']);
+    const missing = await runMain(['plan', '--context', '/nonexistent/one_env']);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /\/nonexistent\/one_env/);
   });

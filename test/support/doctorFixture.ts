@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODEL } from '../../src/core/facts/model.ts';
 import { FIXTURE_HOSTS } from './hosts.ts';
-import { newRoot, runStage } from './stages.ts';
+import { newRoot, runStageHere } from './stages.ts';
 
 export interface UnitState {
   readonly active: 'active' | 'failed' | 'inactive' | 'activating';
@@ -51,13 +51,17 @@ export const HEALTHY: Scenario = {
 /** One configured root, made once (configure takes a second), copied per scenario. */
 let configured: string | null = null;
 
+/** Configures the root the scenarios copy (in a before hook). */
+export async function configureOnce(): Promise<void> {
+  if (configured !== null) return;
+  const root = newRoot();
+  const run = await runStageHere(root, 'configure', []);
+  if (run.status !== 0) throw new Error(`configure failed:\n${run.stderr}`);
+  configured = root;
+}
+
 export function configuredRoot(): string {
-  if (configured === null) {
-    const root = newRoot();
-    const run = runStage(root, 'configure', []);
-    if (run.status !== 0) throw new Error(`configure failed:\n${run.stderr}`);
-    configured = root;
-  }
+  if (configured === null) throw new Error('configureOnce() has not run (call it in a before hook)');
   return configured;
 }
 

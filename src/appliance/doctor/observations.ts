@@ -2,16 +2,9 @@
 import type { HostFacts } from '../../core/host/types.ts';
 import type { Settings } from '../../core/settings/declarations.ts';
 import type { SettingsProblem } from '../../core/settings/types.ts';
+import type { UnitObservation } from '../host/port.ts';
+import type { RelayHealth } from '../host/relayHealth.ts';
 import type { ListenSocket } from './procNet.ts';
-
-export interface UnitObservation {
-  /** `systemctl show` output; null when it could not be read. */
-  readonly show: string | null;
-  /** The unit's log of this boot (last lines); null when it could not be read. */
-  readonly journal: string | null;
-}
-
-export type RelayHealth = { readonly status: number; readonly body: string } | { readonly error: string };
 
 export interface DoctorObservations {
   readonly now: Date;

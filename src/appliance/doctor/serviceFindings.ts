@@ -1,9 +1,11 @@
 /** Each service's state and last error, the ports that must listen, the relay's readiness. Pure. */
 import { LOCALAI_ADDRESS, RELAY_ADDRESS } from '../../core/facts/layout.ts';
 import { UNITS } from '../../core/facts/units.ts';
-import { fail, type Problem, pass, type Result, skip, warn } from '../../core/lib/result.ts';
+import type { Problem } from '../../core/lib/failure.ts';
+import { fail, pass, type Result, skip, warn } from '../../core/lib/result.ts';
+import type { UnitObservation } from '../host/port.ts';
+import { type RelayHealth, readinessOf } from '../host/relayHealth.ts';
 import { PASSTHROUGH_FIX } from './hardwareFindings.ts';
-import type { RelayHealth, UnitObservation } from './observations.ts';
 import { isLoopback, isWildcard, type ListenSocket } from './procNet.ts';
 import { lastError, parseSystemctlShow } from './systemdShow.ts';
 
@@ -161,12 +163,7 @@ export function relayFinding(health: RelayHealth | null): Result {
       fix: 'systemctl status slm-copilot-relay; journalctl -u slm-copilot-relay -b',
     });
   }
-  let state: unknown;
-  try {
-    state = (JSON.parse(health.body) as { status?: unknown }).status;
-  } catch {
-    state = undefined;
-  }
+  const state = readinessOf(health);
   if (state === 'ready') return pass(id, title, 'the model is loaded and answers (relay: ready)');
   if (state === 'loading') {
     return warn(id, title, {
@@ -176,7 +173,7 @@ export function relayFinding(health: RelayHealth | null): Result {
     });
   }
   return fail(id, title, {
-    reason: `the relay cannot reach LocalAI (relay: ${String(state ?? health.status)})`,
+    reason: `the relay cannot reach LocalAI (relay: ${state}, HTTP ${health.status})`,
     cause: 'local-ai.service is stopped, crashed or still starting',
     fix: 'systemctl status local-ai; journalctl -u local-ai -b',
   });

@@ -3,6 +3,7 @@
  * The CLI wiring calls runRelayFromConfigFile.
  */
 import { readFileSync } from 'node:fs';
+import { Failure } from '../../core/lib/failure.ts';
 import { relayOptionsFromFile } from './config.ts';
 import { type RunningRelay, startRelay } from './server.ts';
 
@@ -11,14 +12,15 @@ export function loadRelayOptions(path: string) {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`relay: cannot read ${path}: ${(error as Error).message}`);
+    throw new Failure('failed', `cannot read ${path}: ${(error as Error).message}`);
   }
   return relayOptionsFromFile(json, (keyFile) => {
     try {
       return readFileSync(keyFile, 'utf8');
     } catch (error) {
-      throw new Error(
-        `relay: cannot read the upstream key file ${keyFile}: ${(error as NodeJS.ErrnoException).code}`,
+      throw new Failure(
+        'failed',
+        `cannot read the upstream key file ${keyFile}: ${(error as NodeJS.ErrnoException).code}`,
       );
     }
   });

@@ -2,8 +2,9 @@
  * Usage and latency accounting: counters per API key *name* (never a key, never content) and per-request
  * histograms, rendered as Prometheus text. Pure: the server feeds it facts and reads the text.
  */
+
+import type { ReadinessState } from '../../core/facts/relay.ts';
 import { Histogram, header, sample } from './prometheus.ts';
-import type { ReadinessState } from './readiness.ts';
 
 export interface KeyCounters {
   requests: number;

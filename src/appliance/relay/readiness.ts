@@ -1,12 +1,8 @@
 /**
- * The model's readiness as the relay owns it. Pure transitions; readinessMonitor.ts polls and warms up.
- *
- *   down     LocalAI refuses connections (or has not answered yet);
- *   loading  LocalAI answers, but the relay's one-token warm-up has not succeeded since it (re)started;
- *   ready    the warm-up succeeded and LocalAI has stayed reachable since.
+ * The model's readiness as the relay owns it (the states: ReadinessState in src/core/facts/relay.ts). Pure
+ * transitions; readinessMonitor.ts polls and warms up.
  */
-
-export type ReadinessState = 'down' | 'loading' | 'ready';
+import type { ReadinessState } from '../../core/facts/relay.ts';
 
 export type ReadinessEvent =
   /** A probe or a request could not connect. */

@@ -4,8 +4,9 @@
  * (loading again).
  */
 import { request } from 'node:http';
+import type { ReadinessState } from '../../core/facts/relay.ts';
 import type { ReadinessOptions } from './config.ts';
-import { nextReadiness, type ReadinessEvent, type ReadinessState } from './readiness.ts';
+import { nextReadiness, type ReadinessEvent } from './readiness.ts';
 
 export type ProbeResult = 'unreachable' | 'loading' | 'ready' | 'unknown';
 

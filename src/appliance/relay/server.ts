@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ReadinessState } from '../../core/facts/relay.ts';
 import { readBody } from './body.ts';
 import { CompletionExchange, type ExchangeContext } from './completion.ts';
 import { type RelayConfig, type RelayOptions, resolveRelayConfig } from './config.ts';
@@ -13,7 +14,7 @@ import { RelayMetrics } from './metrics.ts';
 import { type CompletionRoute, prepareRequest } from './normalise.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';
 import { CompletionQueue } from './queue.ts';
-import { healthResponse, type ReadinessState } from './readiness.ts';
+import { healthResponse } from './readiness.ts';
 import { probeReadyz, ReadinessMonitor } from './readinessMonitor.ts';
 import { routeOf } from './routes.ts';
 import { isRefused, ownChatCompletion, UpstreamClient } from './upstream.ts';

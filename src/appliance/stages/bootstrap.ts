@@ -6,12 +6,14 @@ import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
 import { STARTED_UNITS, UNITS } from '../../core/facts/units.ts';
 import { VERSION } from '../../core/facts/version.ts';
+import { EXIT } from '../../core/lib/failure.ts';
 import { type ReportRuntime, renderReport } from '../../core/render/report.ts';
+import { problemSentence } from '../../core/settings/types.ts';
 import { applyFiles } from '../apply/files.ts';
 import { requestCertificate } from '../tls/letsEncrypt.ts';
 import { prepareTls } from '../tls/tlsStep.ts';
 import type { StageEnvironment } from './environment.ts';
-import { type ModelState, waitForModel } from './health.ts';
+import { waitForModel } from './health.ts';
 import { publishToOneGate } from './onegate.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import { storeRuntime } from './runtimeState.ts';
@@ -27,23 +29,23 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
   const { log } = stage;
   const result = prepare(stage);
   if (!result.ok) {
-    for (const problem of result.problems) log('error', `${problem.variable}: ${problem.message}`);
-    return 2;
+    for (const problem of result.problems) log('error', problemSentence(problem));
+    return EXIT.refused;
   }
   let prepared = result.prepared;
   for (const unit of STARTED_UNITS) {
-    stage.services.enable(unit);
-    stage.services.start(unit);
+    stage.host.services.enable(unit);
+    stage.host.services.start(unit);
   }
   log('info', `bootstrap: services started; waiting up to ${options.waitSeconds} s for the model`);
-  const model: ModelState = await waitForModel(options.waitSeconds, (message) => log('info', message));
+  const model = await waitForModel(options.waitSeconds, (message) => log('info', message));
   log(
     model === 'ready' ? 'info' : 'warning',
     `bootstrap: model ${model}${model === 'ready' ? '' : ' (it keeps loading in the background; the report says when to retry)'}`,
   );
   const acme = await ensureLetsEncrypt(stage, prepared, options.acmeServer);
   if (acme.refreshed !== null) prepared = acme.refreshed;
-  const oneGate = await publishToOneGate(stage.root, stage.env, {
+  const oneGate = await publishToOneGate(stage.host.root, stage.env, {
     ONEAPP_COPILOT_ENDPOINT: prepared.plan.endpoint.baseUrl,
     ONEAPP_COPILOT_CA_FINGERPRINT: prepared.tls.caFingerprintSha256,
   });
@@ -51,14 +53,14 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
   if (typeof oneGate !== 'string') log('warning', `bootstrap: OneGate ${oneGateText}`);
   writeReport(stage, prepared, {
     services: Object.fromEntries(
-      STARTED_UNITS.map((unit) => [unit, stage.services.isActive(unit) ? 'active' : 'inactive']),
+      STARTED_UNITS.map((unit) => [unit, stage.host.services.isActive(unit) ? 'active' : 'inactive']),
     ),
     model,
     letsEncrypt: acme.text,
     oneGate: oneGateText,
   });
   log('info', `bootstrap: done; connection details in ${LAYOUT.report}`);
-  return 0;
+  return EXIT.ok;
 }
 
 /** Issues (or retries) the Let's Encrypt certificate when a domain is set and none is in use. */
@@ -73,7 +75,7 @@ export async function ensureLetsEncrypt(
     return { text: `active for ${settings.tlsDomain}`, refreshed: null };
   stage.log('info', `bootstrap: requesting a Let's Encrypt certificate for ${settings.tlsDomain}`);
   const issued = await requestCertificate({
-    root: stage.root,
+    root: stage.host.root,
     domain: settings.tlsDomain,
     email: settings.tlsEmail,
     env: stage.env,
@@ -83,9 +85,9 @@ export async function ensureLetsEncrypt(
     stage.log('warning', `bootstrap: Let's Encrypt failed, the appliance CA stays in use: ${issued.reason}`);
     return { text: `failed, appliance CA in use (retried daily): ${issued.reason}`, refreshed: null };
   }
-  const tls = prepareTls({ root: stage.root, settings, host: prepared.host, now: stage.now() });
-  stage.services.nginxTest();
-  stage.services.tryReload(UNITS.nginx);
+  const tls = prepareTls({ root: stage.host.root, settings, host: prepared.host, now: stage.now() });
+  stage.host.services.nginxTest();
+  stage.host.services.tryReload(UNITS.nginx);
   stage.log(
     'info',
     `bootstrap: Let's Encrypt certificate installed for ${settings.tlsDomain}; nginx reloaded`,
@@ -95,7 +97,7 @@ export async function ensureLetsEncrypt(
 
 /** The plan's report with what is running now; written (with the state) only when it changed. */
 function writeReport(stage: StageEnvironment, prepared: Prepared, runtime: ReportRuntime): void {
-  storeRuntime(posix.join(stage.root, LAYOUT.stateDir), runtime);
+  storeRuntime(posix.join(stage.host.root, LAYOUT.stateDir), runtime);
   const report = prepared.plan.files.find((file) => file.path === LAYOUT.report);
   if (report === undefined) return;
   const content = renderReport({
@@ -109,5 +111,5 @@ function writeReport(stage: StageEnvironment, prepared: Prepared, runtime: Repor
     runtime,
     ...(prepared.bundleSha256 === undefined ? {} : { bundleSha256: prepared.bundleSha256 }),
   });
-  applyFiles([{ ...report, content }], { root: stage.root, owners: stage.owners });
+  applyFiles([{ ...report, content }], { root: stage.host.root, owners: stage.owners });
 }

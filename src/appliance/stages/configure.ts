@@ -6,26 +6,26 @@
 
 import { DIRECTORIES } from '../../core/facts/layout.ts';
 import { UNITS } from '../../core/facts/units.ts';
+import { EXIT } from '../../core/lib/failure.ts';
+import { problemSentence } from '../../core/settings/types.ts';
 import { applyFiles, ensureDirectories } from '../apply/files.ts';
 import type { StageEnvironment } from './environment.ts';
 import { writeConfigureErrors } from './errorReport.ts';
 import { prepare } from './prepare.ts';
 import { snapshot } from './rollback.ts';
 
-export const EXIT_REFUSED = 2;
-
 export function configure(stage: StageEnvironment): number {
   const { log } = stage;
   log('info', 'configure: reading the context and the host');
   const result = prepare(stage);
   if (!result.ok) {
-    for (const problem of result.problems) log('error', `${problem.variable}: ${problem.message}`);
-    writeConfigureErrors(stage.root, result.problems, stage.now());
+    for (const problem of result.problems) log('error', problemSentence(problem));
+    writeConfigureErrors(stage.host.root, result.problems, stage.now());
     log(
       'error',
       `configure: ${result.problems.length} problem(s); nothing was changed. Fix the context and reboot or update it.`,
     );
-    return EXIT_REFUSED;
+    return EXIT.refused;
   }
   const { plan, warnings, tls } = result.prepared;
   for (const warning of warnings) log('warning', warning);
@@ -33,17 +33,17 @@ export function configure(stage: StageEnvironment): number {
     'info',
     `configure: ${plan.sizing.threads} threads, context ${plan.sizing.contextSize} tokens, TLS ${tls.mode}`,
   );
-  ensureDirectories(DIRECTORIES, { root: stage.root, owners: stage.owners });
+  ensureDirectories(DIRECTORIES, { root: stage.host.root, owners: stage.owners });
   const previous = snapshot(
-    stage.root,
+    stage.host.root,
     plan.files.map((file) => file.path),
   );
-  const { changed } = applyFiles(plan.files, { root: stage.root, owners: stage.owners });
+  const { changed } = applyFiles(plan.files, { root: stage.host.root, owners: stage.owners });
   const touches = (paths: readonly string[]) => paths.some((path) => changed.includes(path));
   const nginx = plan.services.find((service) => service.unit === UNITS.nginx);
   if (tls.issued || (nginx !== undefined && touches(nginx.reloadOnChange))) {
     try {
-      stage.services.nginxTest();
+      stage.host.services.nginxTest();
     } catch (error) {
       previous.restore();
       const problem = {
@@ -51,20 +51,20 @@ export function configure(stage: StageEnvironment): number {
         message: `${(error as Error).message}; the previous configuration was restored.`,
       };
       log('error', `configure: ${problem.message}`);
-      writeConfigureErrors(stage.root, [problem], stage.now());
-      return 1;
+      writeConfigureErrors(stage.host.root, [problem], stage.now());
+      return EXIT.failed;
     }
   }
-  if (changed.some((path) => path.startsWith('/etc/systemd/'))) stage.services.daemonReload();
+  if (changed.some((path) => path.startsWith('/etc/systemd/'))) stage.host.services.daemonReload();
   for (const service of plan.services) {
     if (touches(service.restartOnChange)) {
       log('info', `configure: ${service.unit} configuration changed; restarting it if it runs`);
-      stage.services.tryRestart(service.unit);
+      stage.host.services.tryRestart(service.unit);
     } else if (touches(service.reloadOnChange) || (service.unit === UNITS.nginx && tls.issued)) {
       log('info', `configure: ${service.unit} configuration changed; reloading it if it runs`);
-      stage.services.tryReload(service.unit);
+      stage.host.services.tryReload(service.unit);
     }
   }
   log('info', changed.length === 0 ? 'configure: nothing changed' : `configure: wrote ${changed.join(', ')}`);
-  return 0;
+  return EXIT.ok;
 }

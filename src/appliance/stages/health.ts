@@ -1,38 +1,16 @@
 /** Waits, bounded, for the relay's /health to say the model is ready. */
-import { request } from 'node:http';
-import { RELAY_ADDRESS } from '../../core/facts/layout.ts';
+import type { ReadinessState } from '../../core/facts/relay.ts';
+import { RELAY_HEALTH_URL, readinessOf, readRelayHealth } from '../host/relayHealth.ts';
 
-export type ModelState = 'ready' | 'loading' | 'down';
-
-export function readHealth(url: string): Promise<ModelState> {
-  return new Promise((resolve) => {
-    const req = request(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      res.on('end', () => {
-        try {
-          const status = (JSON.parse(body) as { status?: string }).status;
-          resolve(status === 'ready' || status === 'loading' ? status : 'down');
-        } catch {
-          resolve('down');
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve('down'));
-    req.end();
-  });
-}
+const readiness = async (url: string) => readinessOf(await readRelayHealth(url, 3000));
 
 export async function waitForModel(
   seconds: number,
   log: (message: string) => void,
-  url = `http://${RELAY_ADDRESS.host}:${RELAY_ADDRESS.port}/health`,
-): Promise<ModelState> {
+  url = RELAY_HEALTH_URL,
+): Promise<ReadinessState> {
   const deadline = Date.now() + seconds * 1000;
-  let state = await readHealth(url);
+  let state = await readiness(url);
   let lastLogged = 0;
   while (state !== 'ready' && Date.now() < deadline) {
     if (Date.now() - lastLogged > 30_000) {
@@ -40,7 +18,7 @@ export async function waitForModel(
       lastLogged = Date.now();
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    state = await readHealth(url);
+    state = await readiness(url);
   }
   return state;
 }

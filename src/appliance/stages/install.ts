@@ -4,7 +4,6 @@
  * directories. Units are written by configure and enabled by bootstrap, so nothing starts on first boot before
  * its configuration exists. No model smoke test here: the build VM is small; the file's sha256 is the check.
  */
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -25,9 +24,11 @@ import { findArtifact } from '../../artifacts/lock/lock.ts';
 import { readLockFile } from '../../artifacts/lock/lockFile.ts';
 import { DIRECTORIES, LAYOUT, type ManagedDirectory, USERS } from '../../core/facts/layout.ts';
 import { UNITS } from '../../core/facts/units.ts';
+import { EXIT } from '../../core/lib/failure.ts';
+import { runSync, succeeded } from '../../system/process.ts';
 import { ensureDirectories } from '../apply/files.ts';
+import { APPLIANCE_USERS } from '../host/users.ts';
 import type { StageEnvironment } from './environment.ts';
-import { APPLIANCE_USERS, ensureUsers } from './users.ts';
 
 export const PACKAGES = ['nginx', 'certbot', 'openssl', 'logrotate', 'curl', 'ca-certificates'] as const;
 
@@ -71,18 +72,20 @@ export interface InstallOptions {
 }
 
 export async function install(stage: StageEnvironment, options: InstallOptions): Promise<number> {
-  const { log, root } = stage;
+  const { log, host } = stage;
+  const { root } = host;
   const at = (path: string) => posix.join(root, path);
   const lock = readLockFile(options.lock);
   if (!lock.ok) {
     for (const problem of lock.problems) log('error', problem);
-    return 2;
+    return EXIT.refused;
   }
   const wanted = [ARTIFACTS.nodeRuntime, ARTIFACTS.localai, ARTIFACTS.localaiBackend, ARTIFACTS.model].map(
     (name) => findArtifact(lock.lock, name) ?? (undefined as never),
   );
-  installPackages(stage);
-  const added = ensureUsers(root, APPLIANCE_USERS);
+  log('info', `install: apt-get install ${PACKAGES.join(' ')}`);
+  host.installPackages(PACKAGES, stage.env);
+  const added = host.addUsers(APPLIANCE_USERS);
   if (added.length > 0) log('info', `install: created system users ${added.join(', ')}`);
   ensureDirectories([...DIRECTORIES, ...LOCALAI_DIRECTORIES], { root, owners: stage.owners });
   const cache = at('/var/cache/slm-copilot');
@@ -113,21 +116,7 @@ export async function install(stage: StageEnvironment, options: InstallOptions):
   silencePhoneHome(stage);
   rmSync(cache, { recursive: true, force: true });
   log('info', 'install: done; configure renders the configuration at first boot');
-  return 0;
-}
-
-function installPackages(stage: StageEnvironment): void {
-  if (stage.root !== '/') {
-    stage.services.record?.(`apt-get install -y --no-install-recommends ${PACKAGES.join(' ')}`);
-    return;
-  }
-  const env = { ...stage.env, DEBIAN_FRONTEND: 'noninteractive' };
-  stage.log('info', `install: apt-get install ${PACKAGES.join(' ')}`);
-  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], {
-    stdio: 'inherit',
-    env,
-  });
+  return EXIT.ok;
 }
 
 function place(
@@ -138,7 +127,7 @@ function place(
   owner: string,
   group: string,
 ): void {
-  const target = posix.join(stage.root, to);
+  const target = posix.join(stage.host.root, to);
   mkdirSync(posix.dirname(target), { recursive: true });
   copyFileSync(from, target);
   chownSync(target, stage.owners.uid(owner), stage.owners.gid(group));
@@ -152,13 +141,15 @@ function place(
  * to 0755 explicitly.
  */
 function installNode(stage: StageEnvironment, tarball: string, bundle: string): void {
-  const program = posix.join(stage.root, LAYOUT.programDir);
+  const program = posix.join(stage.host.root, LAYOUT.programDir);
   mkdirSync(`${program}/node`, { recursive: true, mode: 0o755 });
-  execFileSync('tar', ['-xzf', tarball, '-C', `${program}/node`, '--strip-components=1', '--no-same-owner']);
+  succeeded(
+    runSync('tar', ['-xzf', tarball, '-C', `${program}/node`, '--strip-components=1', '--no-same-owner']),
+  );
   openDirectories(`${program}/node`);
   chmodSync(`${program}/node/bin/node`, 0o755);
   place(stage, bundle, LAYOUT.bundle, 0o644, 'root', 'root');
-  const launcher = posix.join(stage.root, LAYOUT.launcher);
+  const launcher = posix.join(stage.host.root, LAYOUT.launcher);
   mkdirSync(posix.dirname(launcher), { recursive: true });
   writeFileSync(launcher, `#!/bin/sh\nexec ${LAYOUT.programDir}/node/bin/node ${LAYOUT.bundle} "$@"\n`);
   chmodSync(launcher, 0o755);
@@ -172,28 +163,20 @@ function openDirectories(dir: string): void {
   }
 }
 
-/** LocalAI installs its backend from the image archive (with --root the command is recorded, not run). */
+/** LocalAI installs its backend from the image archive (the host port records the command under a stand-in root). */
 function installBackend(stage: StageEnvironment, archive: string): void {
   const command = backendInstallCommand({
     archive,
-    backendsPath: posix.join(stage.root, LAYOUT.localaiBackends),
-    localaiBinary: posix.join(stage.root, LAYOUT.localaiBinary),
-    workingDirectory: posix.join(stage.root, LAYOUT.localaiHome),
+    backendsPath: posix.join(stage.host.root, LAYOUT.localaiBackends),
+    localaiBinary: posix.join(stage.host.root, LAYOUT.localaiBinary),
+    workingDirectory: posix.join(stage.host.root, LAYOUT.localaiHome),
   });
-  if (stage.root !== '/') {
-    stage.services.record?.(command.text);
-    return;
-  }
   stage.log('info', `install: ${command.text}`);
-  execFileSync(command.command, [...command.args], {
-    cwd: command.cwd,
-    env: { ...stage.env, ...command.env },
-    stdio: 'inherit',
-  });
+  if (!stage.host.run(command, stage.env)) return;
   // LocalAI extracts as root under the driver's umask 0077: the backend and its metadata.json end up 0700/0600
   // root, and local-ai.service (User=local-ai) finds no backend ("backend not found"). Share the tree with the
   // local-ai group, read-only, keeping the executable bits.
-  const backend = posix.join(stage.root, LAYOUT.localaiBackends, LLAMA_CPP_BACKEND.name);
+  const backend = posix.join(stage.host.root, LAYOUT.localaiBackends, LLAMA_CPP_BACKEND.name);
   shareReadOnly(backend, stage.owners.uid('root'), stage.owners.gid(USERS.localai));
 }
 
@@ -215,13 +198,13 @@ function shareReadOnly(path: string, uid: number, gid: number): void {
 
 /** Ubuntu's default site would answer on port 80 before configure runs; nginx starts only after bootstrap. */
 function prepareNginx(stage: StageEnvironment): void {
-  rmSync(posix.join(stage.root, '/etc/nginx/sites-enabled/default'), { force: true });
-  stage.services.disable(UNITS.nginx);
+  rmSync(posix.join(stage.host.root, '/etc/nginx/sites-enabled/default'), { force: true });
+  stage.host.services.disable(UNITS.nginx);
 }
 
 function silencePhoneHome(stage: StageEnvironment): void {
-  for (const unit of PHONE_HOME_UNITS) stage.services.mask(unit);
-  const motdNews = posix.join(stage.root, '/etc/default/motd-news');
+  for (const unit of PHONE_HOME_UNITS) stage.host.services.mask(unit);
+  const motdNews = posix.join(stage.host.root, '/etc/default/motd-news');
   mkdirSync(posix.dirname(motdNews), { recursive: true });
   writeFileSync(motdNews, 'ENABLED=0\n');
 }

@@ -22,13 +22,13 @@ function bundleDigest(root: string): { bundleSha256?: string } {
 
 export function prepare(stage: StageEnvironment): PrepareResult {
   return prepareFlow({
-    root: stage.root,
+    root: stage.host.root,
     contextValues: stage.contextValues,
     readHost: () =>
-      readHostFacts({ procDir: stage.procDir, diskPath: posix.join(stage.root, LAYOUT.localaiModels) }),
-    target: stage.target,
+      readHostFacts({ procDir: stage.procDir, diskPath: posix.join(stage.host.root, LAYOUT.localaiModels) }),
+    target: stage.host.target,
     now: stage.now(),
-    runtime: readRuntime(posix.join(stage.root, LAYOUT.stateDir)),
-    ...bundleDigest(stage.root),
+    runtime: readRuntime(posix.join(stage.host.root, LAYOUT.stateDir)),
+    ...bundleDigest(stage.host.root),
   });
 }

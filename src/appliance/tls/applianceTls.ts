@@ -10,7 +10,6 @@
  * (the one-apps driver runs with umask 0077); tls/ is 0711 so nginx workers can read ca-public.pem by name.
  */
 
-import { execFileSync } from 'node:child_process';
 import { createPrivateKey, randomBytes as cryptoRandomBytes, X509Certificate } from 'node:crypto';
 import {
   chmodSync,
@@ -27,6 +26,7 @@ import {
 import { join } from 'node:path';
 import { TLS_FILES } from '../../core/facts/layout.ts';
 import { pemCertificateBlocks } from '../../core/lib/certificates.ts';
+import { runSync, succeeded } from '../../system/process.ts';
 import { writeAtomically } from '../apply/files.ts';
 import { type LeafDecision, leafDecision, leafFacts, type SanSet } from './leafPolicy.ts';
 
@@ -73,8 +73,7 @@ const BACKDATE_MS = DAY_MS;
 const MODES = { dir: 0o711, work: 0o700, key: 0o600, certificate: 0o644 } as const;
 
 export function opensslCli(binary = 'openssl'): Openssl {
-  return (args, input) =>
-    execFileSync(binary, args, { input: input ?? '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  return (args, input) => succeeded(runSync(binary, args, { input: input ?? '' }));
 }
 
 export function ensureTls(request: TlsRequest, deps: TlsDeps): TlsResult {

@@ -2,9 +2,9 @@
  * Let's Encrypt through certbot's webroot (nginx serves /.well-known/acme-challenge/ from the appliance's webroot
  * on port 80). Bounded in time: an ACME server that accepts and never answers would hold certbot 45 s per call.
  */
-import { execFile } from 'node:child_process';
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
+import { ranOk, run, whyFailed } from '../../system/process.ts';
 
 export interface AcmeRequest {
   readonly root: string;
@@ -55,26 +55,16 @@ export function certbotArguments(request: AcmeRequest): string[] {
   ];
 }
 
-export function requestCertificate(request: AcmeRequest): Promise<AcmeResult> {
+export async function requestCertificate(request: AcmeRequest): Promise<AcmeResult> {
   const timeout = request.timeoutSeconds ?? 120;
-  return new Promise((resolve) => {
-    execFile(
-      'certbot',
-      certbotArguments(request),
-      { env: request.env, timeout: timeout * 1000, killSignal: 'SIGKILL' },
-      (error, _stdout, stderr) => {
-        if (error === null) resolve({ ok: true });
-        else {
-          const killed = (error as { killed?: boolean }).killed === true;
-          const last = stderr.trim().split('\n').filter(Boolean).slice(-2).join(' ');
-          resolve({
-            ok: false,
-            reason: killed
-              ? `certbot did not finish within ${timeout} s`
-              : `certbot failed: ${last || error.message}`,
-          });
-        }
-      },
-    );
+  const ran = await run('certbot', certbotArguments(request), {
+    env: request.env,
+    timeoutMs: timeout * 1000,
   });
+  if (ranOk(ran)) return { ok: true };
+  if (ran.interrupted === 'timeout')
+    return { ok: false, reason: `certbot did not finish within ${timeout} s` };
+  // certbot explains itself at length: its last two lines say what failed.
+  const last = ran.stderr.trim().split('\n').filter(Boolean).slice(-2).join(' ');
+  return { ok: false, reason: `certbot failed: ${last || whyFailed(ran)}` };
 }

@@ -13,7 +13,6 @@
  * directory symlinks), device nodes, xattrs, ownership (files get the extracting user) — the real install is
  * LocalAI's, on archives from the pinned registry digest.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -30,10 +29,11 @@ import {
 } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
+import { run, succeeded } from '../../system/process.ts';
 
-const run = promisify(execFile);
+/** tar's standard output; throws `tar … failed: <why>`. */
+const tarOutput = async (tar: string, args: readonly string[]) => succeeded(await run(tar, args));
 
 export interface DockerArchiveImage {
   readonly repoTags: readonly string[];
@@ -57,13 +57,11 @@ export interface ExtractOptions {
 
 /** manifest.json of an archive, without extracting the rest (tar still reads through the whole file). */
 export async function inspectDockerArchive(archive: string, tar = 'tar'): Promise<DockerArchiveImage> {
-  const { stdout } = await run(tar, ['-xOf', archive, 'manifest.json'], { maxBuffer: 16 << 20 }).catch(
-    (error: Error) => {
-      throw new Error(
-        `${archive} has no readable manifest.json: is it a docker-save archive? (${error.message.trim()})`,
-      );
-    },
-  );
+  const stdout = await tarOutput(tar, ['-xOf', archive, 'manifest.json']).catch((error: Error) => {
+    throw new Error(
+      `${archive} has no readable manifest.json: is it a docker-save archive? (${error.message.trim()})`,
+    );
+  });
   const parsed = parseManifest(stdout, archive);
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   return parsed.image;
@@ -84,7 +82,7 @@ export async function extractDockerArchive(
   const work = mkdtempSync(posix.join(parent, '.docker-archive-'));
   const staging = `${target}.install-tmp`;
   try {
-    await run(tar, ['-xf', archive, '-C', work, '--no-same-owner']);
+    await tarOutput(tar, ['-xf', archive, '-C', work, '--no-same-owner']);
     const parsed = parseManifest(readIfExists(posix.join(work, 'manifest.json')), archive);
     if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
     const image = parsed.image;
@@ -141,7 +139,7 @@ export async function extractDockerArchive(
 
 /** Applies one layer on top of `root`: whiteouts first (they hide lower content), then the layer's files. */
 async function applyLayer(tar: string, layer: string, root: string, origin: string): Promise<void> {
-  const { stdout } = await run(tar, ['-tf', layer], { maxBuffer: 256 << 20 });
+  const stdout = await tarOutput(tar, ['-tf', layer]);
   const members = stdout.split('\n').filter((line) => line !== '');
   const unsafe = members.filter((member) => safeRelative(member) === null);
   if (unsafe.length > 0)
@@ -161,7 +159,15 @@ async function applyLayer(tar: string, layer: string, root: string, origin: stri
     }
   }
   // Whiteout markers are instructions, not files; modes are kept (run.sh must stay executable).
-  await run(tar, ['-xf', layer, '-C', root, '--preserve-permissions', '--no-same-owner', '--exclude=.wh.*']);
+  await tarOutput(tar, [
+    '-xf',
+    layer,
+    '-C',
+    root,
+    '--preserve-permissions',
+    '--no-same-owner',
+    '--exclude=.wh.*',
+  ]);
 }
 
 function swapIntoPlace(staging: string, target: string): void {

@@ -14,10 +14,10 @@
  * bytes stay, and the next run resumes from them. Broken transfers (exit 18, 56, …) are not retried by curl at all;
  * the caller resumes them.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run, succeeded } from '../../system/process.ts';
 import { ArtifactError } from './errors.ts';
 
 /** Arguments for downloading `url` into `part`, resuming whatever the part already holds. */
@@ -92,46 +92,35 @@ export interface RunCurlOptions {
   readonly missingCurl?: (curl: string) => Error;
 }
 
-export function runCurl(args: readonly string[], options: RunCurlOptions): Promise<CurlOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.curl, args, {
-      env: options.env,
-      stdio: ['ignore', options.captureStdout === true ? 'pipe' : 'ignore', 'pipe'],
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4096);
-    });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.name === 'AbortError') return; // 'close' follows with the signal
-      if (error.code === 'ENOENT') {
-        reject(
-          options.missingCurl?.(options.curl) ??
-            new ArtifactError(
-              'curl-missing',
-              `curl is needed to download artifacts and "${options.curl}" was not found. Fix: apt-get install -y curl`,
-              [],
-            ),
-        );
-      } else reject(error);
-    });
-    child.once('close', (code, signal) => {
-      if (options.signal?.aborted) {
-        resolve({ code: 28, stdout, stderr: `${String(options.signal.reason ?? 'stopped')}` });
-      } else {
-        resolve({
-          code: code ?? 128,
-          stdout,
-          stderr: signal === null ? stderr.trim() : `${stderr.trim()} (killed by ${signal})`.trim(),
-        });
-      }
-    });
+export async function runCurl(args: readonly string[], options: RunCurlOptions): Promise<CurlOutcome> {
+  const ran = await run(options.curl, args, {
+    env: options.env,
+    stdout: options.captureStdout === true ? 'capture' : 'ignore',
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
+  if (ran.interrupted === 'not-found') {
+    throw (
+      options.missingCurl?.(options.curl) ??
+      new ArtifactError(
+        'curl-missing',
+        {
+          reason: `curl is needed to download artifacts and "${options.curl}" was not found.`,
+          fix: 'apt-get install -y curl',
+        },
+        [],
+      )
+    );
+  }
+  if (ran.interrupted === 'aborted') {
+    return { code: 28, stdout: ran.stdout, stderr: `${String(options.signal?.reason ?? 'stopped')}` };
+  }
+  // Any other way of not running to its end: `curl … failed: <why>`.
+  if (ran.interrupted !== null) succeeded(ran);
+  return {
+    code: ran.status ?? 128,
+    stdout: ran.stdout,
+    stderr: ran.signal === null ? ran.stderr.trim() : `${ran.stderr.trim()} (killed by ${ran.signal})`.trim(),
+  };
 }
 
 // Documents and downloads for `make lock` (src/artifacts/refresh): proxy variables honoured, redirects followed,

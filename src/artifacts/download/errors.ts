@@ -1,4 +1,5 @@
-/** Why an artifact could not be provided; every message says what happened, with what, and the fix. */
+/** Why an artifact could not be provided: a Problem (what happened, with what, and the fix), as its message too. */
+import { type Problem, problemText } from '../../core/lib/failure.ts';
 import type { ArtifactEntry } from '../lock/lock.ts';
 
 export type ArtifactErrorCode =
@@ -13,11 +14,11 @@ export class ArtifactError extends Error {
   override readonly name = 'ArtifactError';
   constructor(
     readonly code: ArtifactErrorCode,
-    message: string,
+    readonly problem: Problem,
     /** The artifacts concerned (several for a refusal made before any download). */
     readonly artifacts: readonly string[],
   ) {
-    super(message);
+    super(problemText(problem));
   }
 }
 
@@ -31,12 +32,16 @@ export function unpinnedError(entries: readonly ArtifactEntry[]): ArtifactError 
   const what = entries.length === 1 ? 'is' : 'are';
   return new ArtifactError(
     'unpinned',
-    [
-      `refusing to download: ${entries.length === 1 ? 'an artifact' : `${entries.length} artifacts`} ${what} not pinned in the lock file, so nothing could verify ${entries.length === 1 ? 'it' : 'them'}:`,
-      ...lines,
-      'Fix: run `make lock` on a machine with internet access. It takes each sha256 from the publisher, checks the',
-      'downloaded file against it and rewrites artifacts.lock.json; commit that file, then build again.',
-    ].join('\n'),
+    {
+      reason: [
+        `refusing to download: ${entries.length === 1 ? 'an artifact' : `${entries.length} artifacts`} ${what} not pinned in the lock file, so nothing could verify ${entries.length === 1 ? 'it' : 'them'}:`,
+        ...lines,
+      ].join('\n'),
+      fix: [
+        'run `make lock` on a machine with internet access. It takes each sha256 from the publisher, checks the',
+        'downloaded file against it and rewrites artifacts.lock.json; commit that file, then build again.',
+      ].join('\n'),
+    },
     entries.map((entry) => entry.name),
   );
 }
@@ -53,15 +58,19 @@ export function mismatchError({ entry, actual, actualSize, from }: Mismatch): Ar
   const expectedSize = entry.size === null ? '' : ` (${entry.size} bytes)`;
   return new ArtifactError(
     'mismatch',
-    [
-      `${label(entry)} does not match its pin; it was refused and deleted, nothing was put in place.`,
-      `  expected sha256: ${entry.sha256}${expectedSize} (artifacts.lock.json)`,
-      `  actual sha256:   ${actual} (${actualSize} bytes)`,
-      `  from:            ${from}`,
-      'Fix: if this came from a mirror or a local directory, replace that copy with the publisher file',
-      `(${entry.url ?? `${entry.source.kind} ${entry.source.url}`}). If the publisher itself now serves different bytes,`,
-      'do not build: run `make lock` on a connected machine and review what changed before accepting a new pin.',
-    ].join('\n'),
+    {
+      reason: [
+        `${label(entry)} does not match its pin; it was refused and deleted, nothing was put in place.`,
+        `  expected sha256: ${entry.sha256}${expectedSize} (artifacts.lock.json)`,
+        `  actual sha256:   ${actual} (${actualSize} bytes)`,
+        `  from:            ${from}`,
+      ].join('\n'),
+      fix: [
+        'if this came from a mirror or a local directory, replace that copy with the publisher file',
+        `(${entry.url ?? `${entry.source.kind} ${entry.source.url}`}). If the publisher itself now serves different bytes,`,
+        'do not build: run `make lock` on a connected machine and review what changed before accepting a new pin.',
+      ].join('\n'),
+    },
     [entry.name],
   );
 }
@@ -69,12 +78,16 @@ export function mismatchError({ entry, actual, actualSize, from }: Mismatch): Ar
 export function unavailableError(entry: ArtifactEntry, attempts: readonly string[]): ArtifactError {
   return new ArtifactError(
     'unavailable',
-    [
-      `${label(entry)} could not be obtained from any source:`,
-      ...attempts.map((attempt) => `  - ${attempt}`),
-      'Fix: check the network and the proxy variables (https_proxy, http_proxy, no_proxy), or provide the file',
-      `from a local directory (--local-dir DIR holding ${entry.file}) or a mirror (--mirror URL serving URL/${entry.file}).`,
-    ].join('\n'),
+    {
+      reason: [
+        `${label(entry)} could not be obtained from any source:`,
+        ...attempts.map((attempt) => `  - ${attempt}`),
+      ].join('\n'),
+      fix: [
+        'check the network and the proxy variables (https_proxy, http_proxy, no_proxy), or provide the file',
+        `from a local directory (--local-dir DIR holding ${entry.file}) or a mirror (--mirror URL serving URL/${entry.file}).`,
+      ].join('\n'),
+    },
     [entry.name],
   );
 }
@@ -82,7 +95,7 @@ export function unavailableError(entry: ArtifactEntry, attempts: readonly string
 export function noSourceError(entry: ArtifactEntry, hint: string): ArtifactError {
   return new ArtifactError(
     'no-source',
-    `${label(entry)} has no download URL and no local directory or mirror was given. ${hint}`,
+    { reason: `${label(entry)} has no download URL and no local directory or mirror was given.`, fix: hint },
     [entry.name],
   );
 }
@@ -90,7 +103,7 @@ export function noSourceError(entry: ArtifactEntry, hint: string): ArtifactError
 export function optionsError(problems: readonly string[]): ArtifactError {
   return new ArtifactError(
     'options',
-    `cannot download artifacts:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    { reason: `cannot download artifacts:\n${problems.map((p) => `  - ${p}`).join('\n')}` },
     [],
   );
 }

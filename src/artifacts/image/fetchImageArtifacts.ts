@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { formatBytes } from '../../core/lib/bytes.ts';
+import { EXIT } from '../../core/lib/failure.ts';
 import { ArtifactError } from '../download/errors.ts';
 import { type FetchResult, fetchArtifact } from '../download/fetchArtifact.ts';
 import { planDownloads } from '../download/plan.ts';
@@ -30,7 +31,7 @@ export async function fetchImageArtifacts(
   options: ImageFetchOptions,
 ): Promise<{ code: number; problems: string[] }> {
   const read = readLockFile(options.lock);
-  if (!read.ok) return { code: 1, problems: [...read.problems] };
+  if (!read.ok) return { code: EXIT.failed, problems: [...read.problems] };
   const plan = planDownloads(read.lock, {
     dest: options.dest,
     only: IMAGE_ARTIFACTS,
@@ -44,7 +45,7 @@ export async function fetchImageArtifacts(
   const problems = plan.problems.filter(
     (problem) => ![...present].some((name) => problem.startsWith(`"${name}" has no source`)),
   );
-  if (problems.length > 0) return { code: 1, problems };
+  if (problems.length > 0) return { code: EXIT.failed, problems };
 
   mkdirSync(options.dest, { recursive: true });
   const results: FetchResult[] = [];
@@ -68,7 +69,7 @@ export async function fetchImageArtifacts(
         }),
       );
     } catch (error) {
-      if (error instanceof ArtifactError) return { code: 1, problems: [error.message] };
+      if (error instanceof ArtifactError) return { code: EXIT.failed, problems: [error.message] };
       throw error;
     }
   }
@@ -77,5 +78,5 @@ export async function fetchImageArtifacts(
   }
   writeFileSync(options.guestList, guestArtifactList(read.lock.artifacts));
   options.say(`fetch: build VM list written to ${options.guestList}`);
-  return { code: 0, problems: [] };
+  return { code: EXIT.ok, problems: [] };
 }

@@ -3,6 +3,8 @@
  * missing piece with the command that fixes it. Everything is checked before any long step, and all of it at once.
  */
 
+import type { Problem } from '../../core/lib/failure.ts';
+
 export const REQUIREMENTS = {
   packer: '1.7.0',
   /** What packer/slm-copilot.pkr.hcl's required_plugins asks for. */
@@ -15,12 +17,10 @@ export const REQUIREMENTS = {
 
 export type Severity = 'ok' | 'missing' | 'warning';
 
-export interface Finding {
+/** One requirement: what was found (reason) and, for what is missing or a warning, the fix (a Problem). */
+export interface Finding extends Problem {
   readonly check: string;
   readonly severity: Severity;
-  readonly detail: string;
-  /** The command (or step) that fixes it; only for what is missing or a warning. */
-  readonly fix?: string;
   /** Debian/Ubuntu packages that provide it, gathered into one install command at the end. */
   readonly packages?: readonly string[];
 }
@@ -120,7 +120,7 @@ function kvmFinding(kvm: PreflightFacts['kvm']): Finding {
     return {
       check,
       severity: 'missing',
-      detail:
+      reason:
         '/dev/kvm does not exist: QEMU cannot use hardware virtualisation, and the build is far too slow without it',
       fix: 'enable VT-x/AMD-V in the firmware (on a VM: nested virtualisation), then `modprobe kvm_intel` or `modprobe kvm_amd`',
     };
@@ -129,7 +129,7 @@ function kvmFinding(kvm: PreflightFacts['kvm']): Finding {
     return {
       check,
       severity: 'missing',
-      detail: '/dev/kvm exists but this user cannot open it for reading and writing',
+      reason: '/dev/kvm exists but this user cannot open it for reading and writing',
       fix: 'sudo usermod -aG kvm "$USER" (then log in again), or run make image as root',
     };
   }
@@ -138,13 +138,13 @@ function kvmFinding(kvm: PreflightFacts['kvm']): Finding {
     return {
       check,
       severity: 'missing',
-      detail:
+      reason:
         `/dev/kvm is there but not hardware KVM: the CPU ${kvm.hardwareFlag ? 'shows' : 'shows no'} vmx/svm flag and ` +
         `neither kvm_intel nor kvm_amd is loaded (KVM modules: ${loaded}). An unmodified Ubuntu guest cannot run on it`,
       fix: 'build on a machine with VT-x/AMD-V (bare metal, or a VM with nested virtualisation), where `modprobe kvm_intel` or `modprobe kvm_amd` works',
     };
   }
-  return { check, severity: 'ok', detail: `/dev/kvm usable (${kvm.modules.join(', ')})` };
+  return { check, severity: 'ok', reason: `/dev/kvm usable (${kvm.modules.join(', ')})` };
 }
 
 export function parsePackerVersion(output: string): string | null {
@@ -170,34 +170,34 @@ function packerFindings(output: string | null, plugins: readonly string[]): Find
   const version = output === null ? null : parsePackerVersion(output);
   const packer: Finding =
     output === null
-      ? { check: 'Packer', severity: 'missing', detail: 'packer is not on PATH', fix: INSTALL_PACKER }
+      ? { check: 'Packer', severity: 'missing', reason: 'packer is not on PATH', fix: INSTALL_PACKER }
       : version === null
         ? {
             check: 'Packer',
             severity: 'missing',
-            detail: `cannot read a version in "${output.trim()}"`,
+            reason: `cannot read a version in "${output.trim()}"`,
             fix: INSTALL_PACKER,
           }
         : compareVersions(version, REQUIREMENTS.packer) < 0
           ? {
               check: 'Packer',
               severity: 'missing',
-              detail: `packer is ${version}; the template needs >= ${REQUIREMENTS.packer} (packer {} block, required_plugins)`,
+              reason: `packer is ${version}; the template needs >= ${REQUIREMENTS.packer} (packer {} block, required_plugins)`,
               fix: INSTALL_PACKER,
             }
-          : { check: 'Packer', severity: 'ok', detail: `packer ${version}` };
+          : { check: 'Packer', severity: 'ok', reason: `packer ${version}` };
   const good = plugins.filter((found) => compareVersions(found, REQUIREMENTS.qemuPlugin) >= 0);
   const plugin: Finding =
     good.length > 0
       ? {
           check: 'Packer qemu plugin',
           severity: 'ok',
-          detail: `github.com/hashicorp/qemu ${good.join(', ')}`,
+          reason: `github.com/hashicorp/qemu ${good.join(', ')}`,
         }
       : {
           check: 'Packer qemu plugin',
           severity: 'missing',
-          detail:
+          reason:
             plugins.length === 0
               ? `github.com/hashicorp/qemu >= ${REQUIREMENTS.qemuPlugin} is not installed`
               : `only github.com/hashicorp/qemu ${plugins.join(', ')} is installed; >= ${REQUIREMENTS.qemuPlugin} is needed`,
@@ -210,11 +210,11 @@ function packerFindings(output: string | null, plugins: readonly string[]): Find
 
 function toolFinding(commands: PreflightFacts['commands'], tool: (typeof TOOLS)[number]): Finding {
   return commands[tool.command] === true
-    ? { check: tool.command, severity: 'ok', detail: tool.what }
+    ? { check: tool.command, severity: 'ok', reason: tool.what }
     : {
         check: tool.command,
         severity: 'missing',
-        detail: `${tool.what}: not on PATH`,
+        reason: `${tool.what}: not on PATH`,
         fix: `apt-get install -y ${tool.packages.join(' ')}`,
         packages: tool.packages,
       };
@@ -223,11 +223,11 @@ function toolFinding(commands: PreflightFacts['commands'], tool: (typeof TOOLS)[
 function seedToolFinding(commands: PreflightFacts['commands']): Finding {
   const found = ['cloud-localds', 'genisoimage'].filter((command) => commands[command] === true);
   return found.length > 0
-    ? { check: 'cloud-init seed tool', severity: 'ok', detail: found.join(', ') }
+    ? { check: 'cloud-init seed tool', severity: 'ok', reason: found.join(', ') }
     : {
         check: 'cloud-init seed tool',
         severity: 'missing',
-        detail:
+        reason:
           "neither cloud-localds nor genisoimage is on PATH (they write the build user's cloud-init seed ISO)",
         fix: 'apt-get install -y cloud-image-utils',
         packages: ['cloud-image-utils'],
@@ -240,16 +240,16 @@ function diskFinding(disk: PreflightFacts['disk']): Finding {
     return {
       check: 'free disk',
       severity: 'missing',
-      detail: 'cannot measure the free space',
+      reason: 'cannot measure the free space',
       fix: `make sure ${need} are free`,
     };
   const free = `${(disk.freeBytes / 1000 ** 3).toFixed(1)} GB`;
   return disk.freeBytes >= REQUIREMENTS.freeBytes
-    ? { check: 'free disk', severity: 'ok', detail: `${free} free in ${disk.path}` }
+    ? { check: 'free disk', severity: 'ok', reason: `${free} free in ${disk.path}` }
     : {
         check: 'free disk',
         severity: 'missing',
-        detail: `${free} free in ${disk.path}; the build needs ${need} (artifacts cache, build disk, compressed export)`,
+        reason: `${free} free in ${disk.path}; the build needs ${need} (artifacts cache, build disk, compressed export)`,
         fix: `free space there, or build elsewhere: make image BUILD_DIR=/path/with/${need}`,
       };
 }
@@ -260,30 +260,30 @@ function memoryFinding(available: number | null): Finding {
     return {
       check: 'memory',
       severity: 'warning',
-      detail: 'cannot read MemAvailable',
+      reason: 'cannot read MemAvailable',
       fix: `make sure ${need} are free`,
     };
   const have = `${(available / 1024 ** 3).toFixed(1)} GiB`;
   return available >= REQUIREMENTS.memoryBytes
-    ? { check: 'memory', severity: 'ok', detail: `${have} available` }
+    ? { check: 'memory', severity: 'ok', reason: `${have} available` }
     : {
         check: 'memory',
         severity: 'warning',
-        detail: `${have} available; the build VM takes 8 GiB (and QEMU allocates it lazily, so the build may start and then swap)`,
+        reason: `${have} available; the build VM takes 8 GiB (and QEMU allocates it lazily, so the build may start and then swap)`,
         fix: 'stop other VMs, or give the VM less: make image PACKER_ARGS="-var memory_mb=6144" (not below 4096)',
       };
 }
 
 function bundleFinding(bundle: PreflightFacts['bundle']): Finding {
   return bundle.present
-    ? { check: 'bundle', severity: 'ok', detail: bundle.path }
-    : { check: 'bundle', severity: 'missing', detail: `${bundle.path} is missing`, fix: 'make build' };
+    ? { check: 'bundle', severity: 'ok', reason: bundle.path }
+    : { check: 'bundle', severity: 'missing', reason: `${bundle.path} is missing`, fix: 'make build' };
 }
 
 const UNPINNED = /^"([^"]+)" is not pinned/;
 
 function lockFindings(problems: readonly string[], pinning: Pinning): Finding[] {
-  if (problems.length === 0) return [{ check: 'lock', severity: 'ok', detail: 'every artifact pinned' }];
+  if (problems.length === 0) return [{ check: 'lock', severity: 'ok', reason: 'every artifact pinned' }];
   // An unpinned artifact is sourceless too (no digest yet): the unpinned ones are said once, together.
   const unpinned = problems.flatMap((problem) => UNPINNED.exec(problem)?.[1] ?? []);
   const others = problems
@@ -293,7 +293,7 @@ function lockFindings(problems: readonly string[], pinning: Pinning): Finding[] 
       (problem): Finding => ({
         check: 'lock',
         severity: 'missing',
-        detail: problem,
+        reason: problem,
         fix: /has no source/.test(problem)
           ? 'make lock (it leaves the archive in the artifacts directory); air-gapped: LOCAL_DIR or MIRROR holding it'
           : 'fix artifacts.lock.json as the message says, then make lock',
@@ -307,10 +307,10 @@ const PINNED_ELSEWHERE =
 
 function unpinnedFinding(names: readonly string[], pinning: Pinning): Finding {
   const list = `not pinned: ${names.join(', ')}`;
-  const finding = (detail: string, fix: string): Finding => ({
+  const finding = (reason: string, fix: string): Finding => ({
     check: 'lock',
     severity: 'missing',
-    detail,
+    reason,
     fix,
   });
   switch (pinning.kind) {
@@ -344,13 +344,13 @@ function unpinnedFinding(names: readonly string[], pinning: Pinning): Finding {
 
 function artifactFinding(artifact: ArtifactFact): Finding {
   const check = `artifact ${artifact.name}`;
-  if (artifact.cached) return { check, severity: 'ok', detail: `${artifact.file} already downloaded` };
-  if (artifact.local) return { check, severity: 'ok', detail: `${artifact.file} in the local directory` };
-  if (artifact.remote.ok) return { check, severity: 'ok', detail: `reachable at ${artifact.remote.url}` };
+  if (artifact.cached) return { check, severity: 'ok', reason: `${artifact.file} already downloaded` };
+  if (artifact.local) return { check, severity: 'ok', reason: `${artifact.file} in the local directory` };
+  if (artifact.remote.ok) return { check, severity: 'ok', reason: `reachable at ${artifact.remote.url}` };
   return {
     check,
     severity: 'missing',
-    detail: `${artifact.file} is not here and no source answered: ${artifact.remote.reasons.join('; ') || 'no source'}`,
+    reason: `${artifact.file} is not here and no source answered: ${artifact.remote.reasons.join('; ') || 'no source'}`,
     fix: 'connect to the network (set https_proxy/http_proxy/no_proxy if there is a proxy), or air-gapped: put the file in LOCAL_DIR=/dir or serve it at MIRROR=http://host/dir (docs/BUILD.md)',
   };
 }
@@ -360,7 +360,7 @@ function proxyFinding(proxies: PreflightFacts['proxies']): Finding {
   return {
     check: 'proxy',
     severity: 'ok',
-    detail:
+    reason:
       set.length === 0
         ? 'no proxy variables set (the build VM will connect directly)'
         : `${set.map(([name, value]) => `${name}=${value}`).join(' ')} (passed to the build VM)`,
@@ -372,7 +372,7 @@ export function formatPreflight(findings: readonly Finding[]): string {
   const lines: string[] = [];
   for (const finding of findings) {
     const mark = finding.severity === 'ok' ? 'ok  ' : finding.severity === 'warning' ? 'WARN' : 'MISS';
-    lines.push(`${mark} ${finding.check}: ${finding.detail}`);
+    lines.push(`${mark} ${finding.check}: ${finding.reason}`);
     if (finding.severity !== 'ok' && finding.fix !== undefined) lines.push(`       fix: ${finding.fix}`);
   }
   const missing = findings.filter((finding) => finding.severity === 'missing');

@@ -3,10 +3,10 @@
  * disk and memory, the lock and where each artifact would come from. Network probes run in parallel with short
  * timeouts, so the whole preflight takes seconds, not minutes.
  */
-import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { ranOk, run, whyFailed } from '../../system/process.ts';
 import { planDownloads } from '../download/plan.ts';
 import { findArtifact } from '../lock/lock.ts';
 import { readLockFile } from '../lock/lockFile.ts';
@@ -194,41 +194,35 @@ async function probe(urls: readonly string[], options: FactOptions): Promise<Art
   return { ok: false, reasons };
 }
 
-function curlProbe(url: string, env: NodeJS.ProcessEnv, seconds: number): Promise<string | null> {
-  return new Promise((done) => {
-    execFile(
-      'curl',
-      [
-        '--silent',
-        '--show-error',
-        '--fail',
-        '--location',
-        '--range',
-        '0-0',
-        '--output',
-        '/dev/null',
-        '--max-time',
-        String(seconds),
-        '--',
-        url,
-      ],
-      { env },
-      (error, _stdout, stderr) =>
-        done(error === null ? null : stderr.trim().split('\n').at(-1) || `curl failed (${error.message})`),
-    );
-  });
+async function curlProbe(url: string, env: NodeJS.ProcessEnv, seconds: number): Promise<string | null> {
+  const ran = await run(
+    'curl',
+    [
+      '--silent',
+      '--show-error',
+      '--fail',
+      '--location',
+      '--range',
+      '0-0',
+      '--output',
+      '/dev/null',
+      '--max-time',
+      String(seconds),
+      '--',
+      url,
+    ],
+    { env },
+  );
+  return ranOk(ran) ? null : ran.stderr.trim().split('\n').at(-1) || `curl failed (${whyFailed(ran)})`;
 }
 
-function commandOutput(
+async function commandOutput(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<string | null> {
-  return new Promise((done) => {
-    execFile(command, args, { env, timeout: 15_000 }, (error, stdout) =>
-      done(error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : `${stdout}`),
-    );
-  });
+  const ran = await run(command, args, { env, timeoutMs: 15_000 });
+  return ran.interrupted === 'not-found' ? null : ran.stdout;
 }
 
 function onPath(command: string, env: NodeJS.ProcessEnv): boolean {

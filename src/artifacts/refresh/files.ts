@@ -1,8 +1,8 @@
 /** What `make lock` observes of a downloaded file, and the image archive it makes for a registry image. */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { run, succeeded } from '../../system/process.ts';
 import { parseTarCommitId, type Stated } from '../publishers/parse.ts';
 
 export interface Observation {
@@ -87,22 +87,13 @@ export function skopeoArguments(request: ArchiveRequest): string[] {
 }
 
 export function skopeoArchiver(env: NodeJS.ProcessEnv, skopeo = 'skopeo'): Archiver {
-  return (request) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(skopeo, skopeoArguments(request), { env, stdio: ['ignore', 'inherit', 'inherit'] });
-      child.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'ENOENT'
-            ? new Error(
-                `skopeo is needed to make the image archive of ${request.image} and was not found. Fix: apt-get install -y skopeo`,
-              )
-            : error,
-        ),
+  return async (request) => {
+    const ran = await run(skopeo, skopeoArguments(request), { env, stdout: 'inherit', stderr: 'inherit' });
+    if (ran.interrupted === 'not-found') {
+      throw new Error(
+        `skopeo is needed to make the image archive of ${request.image} and was not found. Fix: apt-get install -y skopeo`,
       );
-      child.once('close', (code) =>
-        code === 0
-          ? resolve()
-          : reject(new Error(`skopeo ${skopeoArguments(request).join(' ')} exited with status ${code}`)),
-      );
-    });
+    }
+    succeeded(ran);
+  };
 }

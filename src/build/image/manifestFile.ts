@@ -1,9 +1,9 @@
 /** `slm-copilot image manifest`: measures the exported image and writes its manifest (thin IO over manifest.ts). */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { formatBytes } from '../../core/lib/bytes.ts';
+import { runSync, succeeded } from '../../system/process.ts';
 import {
   buildVersion,
   type ImageManifest,
@@ -32,7 +32,7 @@ export interface ManifestOptions {
 export async function writeImageManifest(options: ManifestOptions): Promise<ImageManifest> {
   const qemuImg = options.qemuImg ?? 'qemu-img';
   const info = parseQemuImgInfo(
-    execFileSync(qemuImg, ['info', '--output=json', options.image], { encoding: 'utf8' }),
+    succeeded(runSync(qemuImg, ['info', '--output=json', options.image])),
     options.image,
   );
   if (info.format !== 'qcow2') throw new Error(`${options.image} is ${info.format}, not qcow2`);
@@ -41,9 +41,7 @@ export async function writeImageManifest(options: ManifestOptions): Promise<Imag
   const digests = await hashFile(options.image, stat.size, options.say);
   const osText =
     options.osRelease === undefined
-      ? execFileSync(options.virtCat ?? 'virt-cat', ['-a', options.image, '/etc/os-release'], {
-          encoding: 'utf8',
-        })
+      ? succeeded(runSync(options.virtCat ?? 'virt-cat', ['-a', options.image, '/etc/os-release']))
       : readFileSync(options.osRelease, 'utf8');
   const os = parseOsRelease(osText);
   if (os === null) throw new Error('the image has no NAME/VERSION_ID in /etc/os-release');

@@ -1,8 +1,8 @@
 /** Runs Debian's nginx in the foreground on a sandbox's configuration, and waits for its port. */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
+import { type ChildProcess, ranOk, runSync, start, whyFailed } from '../../system/process.ts';
 
 export interface NginxPaths {
   readonly prefix: string;
@@ -22,16 +22,12 @@ const args = (paths: NginxPaths) => ['-p', paths.prefix, '-c', paths.config, '-e
 
 /** `nginx -t`: throws with nginx's own message when the configuration is invalid. */
 export function testNginxConfig(paths: NginxPaths, binary = 'nginx'): void {
-  try {
-    execFileSync(binary, [...args(paths), '-t', '-q'], { stdio: 'pipe' });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`nginx rejected the configuration: ${stderr || (error as Error).message}`);
-  }
+  const ran = runSync(binary, [...args(paths), '-t', '-q']);
+  if (!ranOk(ran)) throw new Error(`nginx rejected the configuration: ${whyFailed(ran)}`);
 }
 
 export function startNginx(paths: NginxPaths, binary = 'nginx'): ChildProcess {
-  return spawn(binary, args(paths), { stdio: ['ignore', 'inherit', 'inherit'] });
+  return start(binary, args(paths));
 }
 
 /** Resolves once host:port accepts a TCP connection; rejects after timeoutMs or when the process exits. */

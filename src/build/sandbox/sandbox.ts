@@ -15,10 +15,11 @@ import { startRelay } from '../../appliance/relay/server.ts';
 import { DIRECTORIES, LAYOUT } from '../../core/facts/layout.ts';
 import { RELAY_KEY_NAMES_PATH, RELAY_STATE_DIR, WARMUP_STORE_PATH } from '../../core/facts/relay.ts';
 import type { ServingTarget } from '../../core/facts/target.ts';
+import { type Failure, refusedError } from '../../core/lib/failure.ts';
 import type { Plan } from '../../core/plan/plan.ts';
 import { relayConfigFile } from '../../core/render/relayConfig.ts';
 import type { Settings } from '../../core/settings/declarations.ts';
-import type { SettingsProblem } from '../../core/settings/types.ts';
+import { problemSentence } from '../../core/settings/types.ts';
 import { warmupBudget } from '../../core/sizing/warmupBudget.ts';
 import {
   freeLoopbackPort,
@@ -40,11 +41,9 @@ export interface SandboxOptions {
   readonly addresses?: readonly string[];
 }
 
-export class SandboxInputError extends Error {
-  constructor(readonly problems: readonly SettingsProblem[]) {
-    super(problems.map((problem) => `${problem.variable}: ${problem.message}`).join('\n'));
-  }
-}
+/** The sandbox's options or context were refused: one line per problem. */
+export const sandboxInputError = (problems: readonly string[]): Failure =>
+  refusedError('the input is not valid:', problems);
 
 export interface PreparedSandbox {
   readonly plan: Plan;
@@ -61,6 +60,8 @@ export function prepareSandbox(
   options: SandboxOptions,
   env: NodeJS.ProcessEnv,
   relay: { readonly host: string; readonly port: number },
+  /** The file this program runs from: served at /slm-copilot.mjs when it is the bundle. */
+  running: string,
 ): PreparedSandbox {
   const root = posix.resolve(options.dir);
   const at = (path: string) => posix.join(root, path);
@@ -78,10 +79,10 @@ export function prepareSandbox(
     httpsPort: options.port,
     nginxUser: process.getuid?.() === 0 ? 'root' : null,
     daemon: false,
+    systemModules: false,
     upstream: relay,
   };
   // The client tools are served at /slm-copilot.mjs: the sandbox serves the bundle it runs from.
-  const running = process.argv[1] ?? '';
   const servesBundle = running.endsWith('.mjs');
   const result = prepare({
     root,
@@ -101,7 +102,7 @@ export function prepareSandbox(
       }
     },
   });
-  if (!result.ok) throw new SandboxInputError(result.problems);
+  if (!result.ok) throw sandboxInputError(result.problems.map(problemSentence));
   const { plan, settings, secrets, warnings } = result.prepared;
   applyFiles(plan.files, { root, owners: null, directoryMode: 0o700 });
   const credentialsPath = at('credentials.json');
@@ -118,12 +119,13 @@ export interface SandboxIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly env: NodeJS.ProcessEnv;
+  readonly program: string;
 }
 
 /** Prepares, starts nginx, prints `ready https://127.0.0.1:PORT`, and runs until SIGTERM/SIGINT. */
 export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promise<number> {
   const relayAddress = { host: '127.0.0.1', port: await freeLoopbackPort() };
-  const prepared = prepareSandbox(options, io.env, relayAddress);
+  const prepared = prepareSandbox(options, io.env, relayAddress, io.program);
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   const paths = nginxPaths(posix.resolve(options.dir));
   testNginxConfig(paths);

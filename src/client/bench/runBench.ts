@@ -3,6 +3,7 @@
  * second turn reuses the prompt cache. Requests go one after another (the model serves one at a time).
  */
 import { randomBytes } from 'node:crypto';
+import { EXIT, usageError } from '../../core/lib/failure.ts';
 import type { Result } from '../../core/lib/result.ts';
 import { evaluateTls } from '../check/tlsCheck.ts';
 import { authHeader, type Credentials } from '../net/credentials.ts';
@@ -34,7 +35,6 @@ export interface BenchHooks {
 }
 
 export type BenchRun =
-  | { readonly kind: 'usage'; readonly message: string }
   | { readonly kind: 'untrusted'; readonly tls: Result }
   | {
       readonly kind: 'ran';
@@ -50,12 +50,8 @@ export type BenchRun =
 export async function runBench(input: BenchInput, hooks: BenchHooks = {}): Promise<BenchRun> {
   const auth = authHeader(input.credentials);
   if (auth === null)
-    return {
-      kind: 'usage',
-      message: 'bench needs credentials: --key (or SLM_COPILOT_API_KEY), or --user and --password',
-    };
+    throw usageError('bench needs credentials: --key (or SLM_COPILOT_API_KEY), or --user and --password');
   const trust = await resolveTrust(input.target, input.trust);
-  if (!trust.ok && trust.usage === true) return { kind: 'usage', message: trust.problem.reason };
   let tls: Result | null = null;
   if (input.target.secure) {
     const probe = trust.ok ? await probeTls(input.target, trust.trust) : null;
@@ -121,6 +117,6 @@ export async function runBench(input: BenchInput, hooks: BenchHooks = {}): Promi
     summaries,
     diagnoses: diagnose(summaries, input.model),
     warmup,
-    exitCode: measurements.every((m) => m.ok) ? 0 : 1,
+    exitCode: measurements.every((m) => m.ok) ? EXIT.ok : EXIT.failed,
   };
 }

@@ -1,6 +1,6 @@
 /** What the checks that make the model answer share: how a failed request or stream reads. Pure. */
 
-import type { Problem } from '../../core/lib/result.ts';
+import type { Problem } from '../../core/lib/failure.ts';
 import { type StreamSummary, summariseStream } from '../net/chatStream.ts';
 import { type HttpResult, header } from '../net/http.ts';
 import { parseSse } from '../net/sse.ts';

@@ -3,7 +3,8 @@
  * and Cline 3.x (tools as XML in the prompt, user content as text parts: must stream text). Pure.
  */
 
-import { fail, type Problem, pass, type Result, skip } from '../../core/lib/result.ts';
+import type { Problem } from '../../core/lib/failure.ts';
+import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
 import type { StreamSummary } from '../net/chatStream.ts';
 import type { HttpResult } from '../net/http.ts';
 import { CLINE_TOOL_NAMES } from '../prompts/clinePrompts.ts';

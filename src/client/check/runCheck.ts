@@ -4,6 +4,7 @@
  * keys do not go to a server that is not verified.
  */
 
+import { EXIT } from '../../core/lib/failure.ts';
 import { type Result, skip, tally } from '../../core/lib/result.ts';
 import { authHeader, basicHeader, bearerHeader, type Credentials } from '../net/credentials.ts';
 import { HttpClient, type HttpResult } from '../net/http.ts';
@@ -44,17 +45,12 @@ export interface CheckHooks {
   readonly progress?: Progress;
 }
 
-export const EXIT = { passed: 0, failed: 1, usage: 2, notVerified: 3 } as const;
-
-export type CheckRun =
-  | { readonly kind: 'usage'; readonly message: string }
-  | {
-      readonly kind: 'ran';
-      readonly results: readonly Result[];
-      /** Every check passed with TLS verified and credentials tried. */
-      readonly verified: boolean;
-      readonly exitCode: number;
-    };
+export interface CheckRun {
+  readonly results: readonly Result[];
+  /** Every check passed with TLS verified and credentials tried. */
+  readonly verified: boolean;
+  readonly exitCode: number;
+}
 
 /** The order of the checks, with their titles for skips. */
 export const CHECKS = [
@@ -76,7 +72,7 @@ export const CHECKS = [
 export function exitCodeOf(results: readonly Result[]): number {
   const counts = tally(results);
   if (counts.fail > 0) return EXIT.failed;
-  return results.some((result) => result.incomplete === true) ? EXIT.notVerified : EXIT.passed;
+  return results.some((result) => result.incomplete === true) ? EXIT.notVerified : EXIT.ok;
 }
 
 const json = (auth: Record<string, string>) => ({ ...auth, 'Content-Type': 'application/json' });
@@ -109,7 +105,6 @@ export async function runCheck(input: CheckInput, hooks: CheckHooks = {}): Promi
   const { target, credentials } = input;
 
   const trust = await step('checking the certificate', () => resolveTrust(target, input.trust));
-  if (!trust.ok && trust.usage === true) return { kind: 'usage', message: trust.problem.reason };
   const probe =
     target.secure && trust.ok ? await step('TLS handshake', () => probeTls(target, trust.trust)) : null;
   const tls = evaluateTls({ target, trust, probe, now: input.now });
@@ -126,7 +121,7 @@ export async function runCheck(input: CheckInput, hooks: CheckHooks = {}): Promi
       );
     }
     hooks.progress?.clear();
-    return { kind: 'ran', results, verified: false, exitCode: exitCodeOf(results) };
+    return { results, verified: false, exitCode: exitCodeOf(results) };
   }
 
   const client = new HttpClient(target, trust.trust);
@@ -264,5 +259,5 @@ export async function runCheck(input: CheckInput, hooks: CheckHooks = {}): Promi
     hooks.progress?.clear();
   }
   const exitCode = exitCodeOf(results);
-  return { kind: 'ran', results, verified: exitCode === EXIT.passed, exitCode };
+  return { results, verified: exitCode === EXIT.ok, exitCode };
 }

@@ -1,5 +1,5 @@
 /** The likely cause and fix of a failed request, from its status and message. Pure. */
-import type { Problem } from '../../core/lib/result.ts';
+import type { Problem } from '../../core/lib/failure.ts';
 
 export const ON_THE_VM = 'on the VM run `slm-copilot doctor`';
 

@@ -1,6 +1,8 @@
 /** The TLS check: chain verified against the chosen trust, the name covered, days to expiry. Pure. */
+
+import type { Problem } from '../../core/lib/failure.ts';
 import { daysUntil } from '../../core/lib/fingerprint.ts';
-import { fail, type Problem, pass, type Result, skip } from '../../core/lib/result.ts';
+import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
 import type { Trust } from '../net/http.ts';
 import type { TlsObservation } from '../net/tlsProbe.ts';
 import { REPORT_FINGERPRINT_HINT } from '../net/trust.ts';

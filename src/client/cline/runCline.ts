@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { type Problem, usageError } from '../../core/lib/failure.ts';
 import { normaliseFingerprint } from '../../core/lib/fingerprint.ts';
-import type { Problem } from '../../core/lib/result.ts';
 import { modelIds } from '../check/accessChecks.ts';
 import { errorMessage, explainFailure } from '../check/serverErrors.ts';
 import { evaluateTls } from '../check/tlsCheck.ts';
@@ -37,8 +37,7 @@ export interface ClineIo {
 
 export type ClineOutcome =
   | { readonly kind: 'done'; readonly savedPath: string }
-  | { readonly kind: 'refused' | 'failed'; readonly problem: Problem }
-  | { readonly kind: 'usage'; readonly message: string };
+  | { readonly kind: 'refused' | 'failed'; readonly problem: Problem };
 
 /** Where the CA is kept by default: ~/.slm-copilot/<host>-ca.pem (one file per appliance). */
 export function defaultCaPath(target: Target): string {
@@ -52,10 +51,7 @@ export function defaultCaPath(target: Target): string {
 export async function runCline(input: ClineInput, io: ClineIo): Promise<ClineOutcome> {
   const { target } = input;
   if (!target.secure)
-    return {
-      kind: 'usage',
-      message: `${target.origin} is not https://; Cline needs the appliance's HTTPS URL.`,
-    };
+    throw usageError(`${target.origin} is not https://; Cline needs the appliance's HTTPS URL.`);
   const served = await fetchServedCa(target);
   if (!served.ok) return { kind: 'failed', problem: served.problem };
   const ca = served.certificates[0];
@@ -67,14 +63,12 @@ export async function runCline(input: ClineInput, io: ClineIo): Promise<ClineOut
     input.fingerprint ??
     (await io.ask(`Paste ${REPORT_FINGERPRINT_HINT.split(' (')[0]} from the report to compare: `));
   if (given === null || given.trim() === '') {
-    return {
-      kind: 'usage',
-      message: `pass --fingerprint with ${REPORT_FINGERPRINT_HINT}; the CA is not saved without that comparison`,
-    };
+    throw usageError(
+      `pass --fingerprint with ${REPORT_FINGERPRINT_HINT}; the CA is not saved without that comparison`,
+    );
   }
   const expected = normaliseFingerprint(given);
-  if (expected === null)
-    return { kind: 'usage', message: `"${given}" is not a SHA-256 fingerprint (32 bytes in hex)` };
+  if (expected === null) throw usageError(`"${given}" is not a SHA-256 fingerprint (32 bytes in hex)`);
   if (!served.certificates.some((certificate) => certificate.fingerprint256 === expected)) {
     return {
       kind: 'refused',

@@ -3,7 +3,7 @@
  * NODE_EXTRA_CA_CERTS=<saved file> (as VS Code's extension host gets it) fetches one URL with the global fetch
  * Cline uses. The key travels in the environment, not on the command line.
  */
-import { execFile } from 'node:child_process';
+import { run, whyFailed } from '../../system/process.ts';
 
 export type NodeFetch =
   | { readonly ok: true; readonly status: number; readonly body: string }
@@ -21,28 +21,20 @@ try {
 }
 `;
 
-export function fetchTrustingOnly(caFile: string, url: string, key: string | null): Promise<NodeFetch> {
+export async function fetchTrustingOnly(caFile: string, url: string, key: string | null): Promise<NodeFetch> {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_EXTRA_CA_CERTS: caFile, SLM_CHECK_URL: url };
   delete env.NODE_TLS_REJECT_UNAUTHORIZED;
   delete env.NODE_OPTIONS;
   delete env.SLM_CHECK_KEY;
   if (key !== null) env.SLM_CHECK_KEY = key;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--input-type=module', '-e', SCRIPT],
-      { env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const line = stdout.trim().split('\n').at(-1) ?? '';
-        try {
-          resolve(JSON.parse(line) as NodeFetch);
-        } catch {
-          resolve({
-            ok: false,
-            error: (error?.message ?? stderr.trim()) || 'the check process printed nothing',
-          });
-        }
-      },
-    );
-  });
+  const ran = await run(process.execPath, ['--input-type=module', '-e', SCRIPT], { env, timeoutMs: 60_000 });
+  const line = ran.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line) as NodeFetch;
+  } catch {
+    return {
+      ok: false,
+      error: line === '' && ran.status === 0 ? 'the check process printed nothing' : whyFailed(ran),
+    };
+  }
 }

@@ -1,13 +1,14 @@
 /**
  * Deciding whom to trust: --ca FILE, --fingerprint (the report's ca_fingerprint_sha256, matched against what the
  * server presents and serves at /ca.pem), --insecure, or by default the system's roots. A failure is a problem
- * with its cause and fix; nothing with credentials is sent before trust is settled.
+ * with its cause and fix; options that contradict each other or a --ca/--fingerprint that is not one are usage
+ * errors (thrown). Nothing with credentials is sent before trust is settled.
  */
 import { readFileSync } from 'node:fs';
 import { LAYOUT } from '../../core/facts/layout.ts';
 import { type CertificateFacts, certificateFacts, certificatesOf } from '../../core/lib/certificates.ts';
+import { type Problem, usageError } from '../../core/lib/failure.ts';
 import { normaliseFingerprint } from '../../core/lib/fingerprint.ts';
-import type { Problem } from '../../core/lib/result.ts';
 import { HttpClient, type Trust } from './http.ts';
 import { probeTls } from './tlsProbe.ts';
 import type { Target } from './url.ts';
@@ -20,7 +21,7 @@ export interface TrustOptions {
 
 export type TrustResult =
   | { readonly ok: true; readonly trust: Trust }
-  | { readonly ok: false; readonly problem: Problem; readonly usage?: boolean };
+  | { readonly ok: false; readonly problem: Problem };
 
 export type PinMatch =
   | { readonly kind: 'ca'; readonly certificate: CertificateFacts }
@@ -84,14 +85,7 @@ export async function resolveTrust(target: Target, options: TrustOptions): Promi
     (value) => value !== undefined,
   );
   if (chosen.length > 1) {
-    return {
-      ok: false,
-      usage: true,
-      problem: {
-        reason: 'give only one of --ca, --fingerprint and --insecure',
-        fix: 'use --fingerprint with the report value (or --ca with a saved ca.pem)',
-      },
-    };
+    throw usageError('give only one of --ca, --fingerprint and --insecure');
   }
   if (!target.secure) return { ok: true, trust: { kind: 'insecure' } };
   if (options.insecure) return { ok: true, trust: { kind: 'insecure' } };
@@ -105,24 +99,12 @@ function caFromFile(path: string): TrustResult {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
-    return {
-      ok: false,
-      usage: true,
-      problem: {
-        reason: `cannot read --ca ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        fix: 'give the path of the saved ca.pem (slm-copilot cline saves it), or use --fingerprint',
-      },
-    };
+    throw usageError(
+      `cannot read --ca ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   if (safeCertificates(pem).length === 0) {
-    return {
-      ok: false,
-      usage: true,
-      problem: {
-        reason: `--ca ${path} holds no PEM certificate`,
-        fix: 'give the CA as PEM (-----BEGIN CERTIFICATE-----), e.g. the file GET /ca.pem serves',
-      },
-    };
+    throw usageError(`--ca ${path} holds no PEM certificate`);
   }
   return { ok: true, trust: { kind: 'ca', pem, source: `the CA in ${path}` } };
 }
@@ -130,14 +112,7 @@ function caFromFile(path: string): TrustResult {
 async function pinned(target: Target, text: string): Promise<TrustResult> {
   const fingerprint = normaliseFingerprint(text);
   if (fingerprint === null) {
-    return {
-      ok: false,
-      usage: true,
-      problem: {
-        reason: `--fingerprint "${text}" is not a SHA-256 fingerprint (32 bytes in hex, e.g. AB:CD:…)`,
-        fix: `copy ${REPORT_FINGERPRINT_HINT}`,
-      },
-    };
+    throw usageError(`--fingerprint "${text}" is not a SHA-256 fingerprint (32 bytes in hex, e.g. AB:CD:…)`);
   }
   const served = await fetchServedCa(target);
   const probe = await probeTls(target, { kind: 'insecure' });

@@ -7,6 +7,15 @@ import { KEY_NAME_HEADER } from './headers.ts';
 import { RELAY_ADDRESS } from './layout.ts';
 import { MODEL, REQUEST_BODY_LIMIT_MIB } from './model.ts';
 
+/**
+ * The model's readiness as the relay's /health says it (the body's "status"), the one type its readers share:
+ *
+ *   down     LocalAI refuses connections (or has not answered yet);
+ *   loading  LocalAI answers, but the relay's one-token warm-up has not succeeded since it (re)started;
+ *   ready    the warm-up succeeded and LocalAI has stayed reachable since.
+ */
+export type ReadinessState = 'down' | 'loading' | 'ready';
+
 export const RELAY_CONFIG_PATH = '/etc/slm-copilot/relay.json';
 
 /** The relay's own state directory (systemd StateDirectory=slm-copilot-relay, owned by the relay's user). */

@@ -17,6 +17,8 @@ export interface ServingTarget {
   readonly nginxUser: string | null;
   /** false: nginx stays in the foreground (the sandbox supervises it). */
   readonly daemon: boolean;
+  /** Load the distribution's dynamic modules (/etc/nginx/modules-enabled): only the machine's own nginx has them. */
+  readonly systemModules: boolean;
   /** What nginx proxies the API to. */
   readonly upstream: { readonly host: string; readonly port: number };
 }
@@ -28,6 +30,7 @@ export const APPLIANCE_TARGET: ServingTarget = {
   httpsPort: 443,
   nginxUser: 'www-data',
   daemon: true,
+  systemModules: true,
   upstream: RELAY_ADDRESS,
 };
 

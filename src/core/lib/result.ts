@@ -1,16 +1,10 @@
 /**
  * What every client tool reports: one result per check or finding, with a one-line reason and, for failures and
- * warnings, the likely cause and the fix. Pure; rendering to text is in render.ts.
+ * warnings, the likely cause and the fix (a Problem). Pure; rendering to text is in render.ts.
  */
+import type { Problem } from './failure.ts';
 
 export type Status = 'pass' | 'warn' | 'fail' | 'skip';
-
-/** What went wrong, why it probably did, and what to do. */
-export interface Problem {
-  readonly reason: string;
-  readonly cause?: string;
-  readonly fix?: string;
-}
 
 export interface Result {
   /** Stable identifier, for --json consumers and tests (e.g. "tls", "streaming"). */

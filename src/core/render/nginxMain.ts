@@ -9,7 +9,7 @@ export function renderNginxMain(target: ServingTarget): string {
 ${target.nginxUser === null ? '' : `user ${target.nginxUser};\n`}worker_processes auto;
 pid ${at(LAYOUT.nginxPidFile)};
 error_log ${at(LAYOUT.nginxLogDir)}/error.log warn;
-${target.daemon ? '' : 'daemon off;\n'}${target.root === '/' ? 'include /etc/nginx/modules-enabled/*.conf;\n' : ''}
+${target.daemon ? '' : 'daemon off;\n'}${target.systemModules ? 'include /etc/nginx/modules-enabled/*.conf;\n' : ''}
 events {
     worker_connections 1024;
 }

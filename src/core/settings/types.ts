@@ -44,5 +44,9 @@ export interface SettingsProblem {
   readonly message: string;
 }
 
+/** The one sentence a refused variable is shown as. */
+export const problemSentence = (problem: SettingsProblem): string =>
+  `${problem.variable}: ${problem.message}`;
+
 export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 export const refused = <T = never>(...problems: string[]): Parsed<T> => ({ ok: false, problems });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { requireBundle, runBundle } from '../../support/bundle.ts';
+import { runMain } from '../../support/cli.ts';
 import {
-  configuredRoot,
+  configureOnce,
   type FixtureRoot,
   fixtureRoot,
   HEALTHY,
@@ -10,7 +10,7 @@ import {
   removeFixtureRoots,
   type Scenario,
 } from '../../support/doctorFixture.ts';
-import { runStage } from '../../support/stages.ts';
+import { runStageHere } from '../../support/stages.ts';
 
 interface Finding {
   id: string;
@@ -26,11 +26,11 @@ interface DoctorReport {
 
 function doctor(fixture: FixtureRoot, json = true) {
   const args = ['doctor', '--root', fixture.root, '--proc', fixture.proc, '--context', fixture.context];
-  return runBundle(process.execPath, json ? [...args, '--json'] : args);
+  return runMain(json ? [...args, '--json'] : args);
 }
 
-function report(fixture: FixtureRoot): DoctorReport & { status: number | null } {
-  const run = doctor(fixture);
+async function report(fixture: FixtureRoot): Promise<DoctorReport & { status: number | null }> {
+  const run = await doctor(fixture);
   return { ...(JSON.parse(run.stdout) as DoctorReport), status: run.status };
 }
 
@@ -42,29 +42,26 @@ const byId = (findings: readonly Finding[], id: string) => {
 const problems = (findings: readonly Finding[]) =>
   findings.filter((f) => f.status === 'fail').map((f) => f.id);
 
-describe('slm-copilot doctor (the bundle, on fixture hosts)', () => {
-  before(() => {
-    requireBundle();
-    configuredRoot();
-  });
+describe('slm-copilot doctor (on fixture hosts)', () => {
+  before(configureOnce);
   after(removeFixtureRoots);
 
-  it('finds nothing wrong on a healthy host, one line per finding', () => {
+  it('finds nothing wrong on a healthy host, one line per finding', async () => {
     const fixture = fixtureRoot(HEALTHY);
-    const result = report(fixture);
+    const result = await report(fixture);
     assert.equal(result.status, 0, JSON.stringify(result.findings, null, 2));
     assert.deepEqual(
       result.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}: ${f.reason}`),
       [],
     );
     assert.match(byId(result.findings, 'llama-cpu-variant').reason, /"zen4" CPU build/);
-    const text = doctor(fixture, false);
+    const text = await doctor(fixture, false);
     assert.match(text.stdout, /^PASS {2}cpu-flags +AMD EPYC 9354 32-Core Processor: AVX2, FMA, F16C/m);
     assert.match(text.stdout, /^PASS {2}port:8080 +LocalAI: listening on 127\.0\.0\.1$/m);
     assert.match(text.stdout, /^doctor: \d+ ok, 0 warning\(s\), 0 problem\(s\)$/m);
   });
 
-  it('a generic QEMU CPU: no AVX2 and a fallback llama.cpp build, both with the host-passthrough fix', () => {
+  it('a generic QEMU CPU: no AVX2 and a fallback llama.cpp build, both with the host-passthrough fix', async () => {
     const scenario: Scenario = {
       ...HEALTHY,
       host: 'qemu-generic-16c-32g',
@@ -78,7 +75,7 @@ describe('slm-copilot doctor (the bundle, on fixture hosts)', () => {
         },
       },
     };
-    const result = report(fixtureRoot(scenario));
+    const result = await report(fixtureRoot(scenario));
     assert.equal(result.status, 1);
     assert.deepEqual(problems(result.findings), ['cpu-flags', 'llama-cpu-variant']);
     const cpu = byId(result.findings, 'cpu-flags');
@@ -90,11 +87,11 @@ describe('slm-copilot doctor (the bundle, on fixture hosts)', () => {
     assert.match(byId(result.findings, 'config-drift').reason, /threads 8 \(plan: 16\)/);
   });
 
-  it('small RAM and a refused context at the last boot: each reported with its fix', () => {
+  it('small RAM and a refused context at the last boot: each reported with its fix', async () => {
     const base = fixtureRoot({ ...HEALTHY, modelFile: false });
     // The next boot's configure refuses a bad value and records it in the report.
-    assert.equal(runStage(base.root, 'configure', ['ONEAPP_COPILOT_API_TIMEOUT=soon']).status, 2);
-    const result = report(fixtureRoot({ ...HEALTHY, host: 'xeon-small-8g' }, base.root));
+    assert.equal((await runStageHere(base.root, 'configure', ['ONEAPP_COPILOT_API_TIMEOUT=soon'])).status, 2);
+    const result = await report(fixtureRoot({ ...HEALTHY, host: 'xeon-small-8g' }, base.root));
     assert.equal(result.status, 1);
     const memory = byId(result.findings, 'memory');
     assert.equal(memory.status, 'fail');
@@ -109,7 +106,7 @@ describe('slm-copilot doctor (the bundle, on fixture hosts)', () => {
     assert.equal(byId(result.findings, 'context').status, 'fail');
   });
 
-  it('a stopped service: its state, last error, cause and fix; the port and the relay say so too', () => {
+  it('a stopped service: its state, last error, cause and fix; the port and the relay say so too', async () => {
     const scenario: Scenario = {
       ...HEALTHY,
       units: {
@@ -130,7 +127,7 @@ describe('slm-copilot doctor (the bundle, on fixture hosts)', () => {
       listening: ['0.0.0.0:443', '0.0.0.0:80'],
       relay: { error: 'ECONNREFUSED' },
     };
-    const result = report(fixtureRoot(scenario));
+    const result = await report(fixtureRoot(scenario));
     assert.equal(result.status, 1);
     assert.deepEqual(problems(result.findings), [
       'local-ai',
@@ -150,8 +147,8 @@ describe('slm-copilot doctor (the bundle, on fixture hosts)', () => {
     assert.match(byId(result.findings, 'port:8080').reason, /nothing listens on port 8080 \(LocalAI\)/);
   });
 
-  it('LocalAI listening beyond loopback and a missing model file are problems', () => {
-    const result = report(
+  it('LocalAI listening beyond loopback and a missing model file are problems', async () => {
+    const result = await report(
       fixtureRoot({
         ...HEALTHY,
         listening: [...HEALTHY.listening.filter((s) => !s.endsWith(':8080')), '0.0.0.0:8080'],

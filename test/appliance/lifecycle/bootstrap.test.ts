@@ -3,20 +3,17 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { requireBundle } from '../../support/bundle.ts';
 import { type Pebble, serveWebroot, startPebble } from '../../support/pebble.ts';
 import { freePort } from '../../support/ports.ts';
-import { newRoot, runStage, runStageAsync } from '../../support/stages.ts';
+import { newRoot, runStageHere } from '../../support/stages.ts';
 
 const read = (root: string, path: string) => readFileSync(join(root, path), 'utf8');
 
 describe('bootstrap against a root prefix', () => {
-  before(requireBundle);
-
-  it('enables and starts the services, reports the model as not ready when nothing answers, and does not fail', () => {
+  it('enables and starts the services, reports the model as not ready when nothing answers, and does not fail', async () => {
     const root = newRoot();
-    assert.equal(runStage(root, 'configure', []).status, 0);
-    const run = runStage(root, 'bootstrap', [], ['--wait', '1']);
+    assert.equal((await runStageHere(root, 'configure', [])).status, 0);
+    const run = await runStageHere(root, 'bootstrap', [], ['--wait', '1']);
     assert.equal(run.status, 0, run.stderr);
     const log = read(root, 'services.log');
     for (const unit of [
@@ -51,8 +48,8 @@ describe('bootstrap against a root prefix', () => {
     const port = (server.address() as { port: number }).port;
     try {
       const root = newRoot();
-      runStage(root, 'configure', []);
-      const run = await runStageAsync(root, 'bootstrap', [], ['--wait', '0'], {
+      await runStageHere(root, 'configure', []);
+      const run = await runStageHere(root, 'bootstrap', [], ['--wait', '0'], {
         ONEGATE_ENDPOINT: `http://127.0.0.1:${port}`,
         TOKENTXT: 'vm-token',
         VMID: '42',
@@ -78,7 +75,6 @@ describe("Let's Encrypt with real certbot against pebble on loopback", () => {
   let pebble: Pebble;
   let httpPort: number;
   before(async () => {
-    requireBundle();
     httpPort = await freePort();
     pebble = await startPebble(httpPort);
   });
@@ -90,11 +86,11 @@ describe("Let's Encrypt with real certbot against pebble on loopback", () => {
       "ONEAPP_COPILOT_TLS_DOMAIN='copilot.test'",
       "ONEAPP_COPILOT_TLS_EMAIL='ops@copilot.test'",
     ];
-    assert.equal(runStage(root, 'configure', context).status, 0);
+    assert.equal((await runStageHere(root, 'configure', context)).status, 0);
     const webroot = await serveWebroot(join(root, 'var/lib/slm-copilot/acme'), httpPort);
     try {
       const logBefore = read(root, 'services.log');
-      const run = await runStageAsync(
+      const run = await runStageHere(
         root,
         'bootstrap',
         context,
@@ -114,7 +110,7 @@ describe("Let's Encrypt with real certbot against pebble on loopback", () => {
       const report = read(root, 'etc/one-appliance/config');
       assert.match(report, /^mode = letsencrypt$/m);
       assert.match(report, /^letsencrypt = active for copilot\.test$/m);
-      const again = runStage(root, 'configure', context);
+      const again = await runStageHere(root, 'configure', context);
       assert.equal(again.status, 0);
       assert.match(
         new X509Certificate(read(root, 'var/lib/slm-copilot/tls/server.pem')).issuer,
@@ -126,11 +122,11 @@ describe("Let's Encrypt with real certbot against pebble on loopback", () => {
     }
   });
 
-  it('an unreachable ACME server falls back to the appliance CA, with the reason in the report', () => {
+  it('an unreachable ACME server falls back to the appliance CA, with the reason in the report', async () => {
     const root = newRoot();
     const context = ["ONEAPP_COPILOT_TLS_DOMAIN='copilot.test'"];
-    assert.equal(runStage(root, 'configure', context).status, 0);
-    const run = runStage(
+    assert.equal((await runStageHere(root, 'configure', context)).status, 0);
+    const run = await runStageHere(
       root,
       'bootstrap',
       context,

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseIdFile } from '../../../src/appliance/apply/owners.ts';
-import { requireBundle } from '../../support/bundle.ts';
-import { newRoot, runStage } from '../../support/stages.ts';
+import { newRoot, runStageHere } from '../../support/stages.ts';
 
 const KEY_A = 'sk-alice-0123456789abcdef0123456789abcdef';
 const KEY_B = 'sk-bob-00000000000000000000000000000000000';
@@ -17,30 +16,31 @@ const servicesLog = (root: string) => {
   }
 };
 
-describe('configure against a root prefix (built bundle, umask 0077)', () => {
-  before(requireBundle);
-
-  it('a second boot with the same context writes nothing and restarts nothing', () => {
+describe('configure against a root prefix (umask 0077)', () => {
+  it('a second boot with the same context writes nothing and restarts nothing', async () => {
     const root = newRoot();
-    const first = runStage(root, 'configure', []);
+    const first = await runStageHere(root, 'configure', []);
     assert.equal(first.status, 0, first.stderr);
     const firstLog = servicesLog(root);
     assert.match(firstLog, /^nginx -t$/m);
     assert.match(firstLog, /^systemctl daemon-reload$/m);
     const before = read(root, 'etc/slm-copilot/local-ai.env');
-    const second = runStage(root, 'configure', []);
+    const second = await runStageHere(root, 'configure', []);
     assert.equal(second.status, 0, second.stderr);
     assert.equal(servicesLog(root), firstLog, 'no service action on the second boot');
     assert.match(second.stdout, /configure: nothing changed/);
     assert.equal(read(root, 'etc/slm-copilot/local-ai.env'), before);
   });
 
-  it('a new key works after the boot and the old one is gone everywhere; only nginx reloads', () => {
+  it('a new key works after the boot and the old one is gone everywhere; only nginx reloads', async () => {
     const root = newRoot();
-    assert.equal(runStage(root, 'configure', [`ONEAPP_COPILOT_AUTH_KEYS='alice:${KEY_A}'`]).status, 0);
+    assert.equal(
+      (await runStageHere(root, 'configure', [`ONEAPP_COPILOT_AUTH_KEYS='alice:${KEY_A}'`])).status,
+      0,
+    );
     const logBefore = servicesLog(root);
     const relayJson = read(root, 'etc/slm-copilot/relay.json');
-    const run = runStage(root, 'configure', [`ONEAPP_COPILOT_AUTH_KEYS='bob:${KEY_B}'`]);
+    const run = await runStageHere(root, 'configure', [`ONEAPP_COPILOT_AUTH_KEYS='bob:${KEY_B}'`]);
     assert.equal(run.status, 0, run.stderr);
     const added = servicesLog(root).slice(logBefore.length);
     assert.equal(
@@ -59,9 +59,9 @@ describe('configure against a root prefix (built bundle, umask 0077)', () => {
     }
   });
 
-  it('a bad context exits non-zero, names every bad variable in the report, leaves nginx and LocalAI files byte-identical', () => {
+  it('a bad context exits non-zero, names every bad variable in the report, leaves nginx and LocalAI files byte-identical', async () => {
     const root = newRoot();
-    assert.equal(runStage(root, 'configure', []).status, 0);
+    assert.equal((await runStageHere(root, 'configure', [])).status, 0);
     const files = [
       'etc/nginx/nginx.conf',
       'etc/slm-copilot/nginx/slm-copilot.conf',
@@ -71,7 +71,7 @@ describe('configure against a root prefix (built bundle, umask 0077)', () => {
     ];
     const snapshot = files.map((path) => read(root, path));
     const logBefore = servicesLog(root);
-    const run = runStage(root, 'configure', [
+    const run = await runStageHere(root, 'configure', [
       "ONEAPP_COPILOT_AUTH_PASSWORD='pw'",
       "ONEAPP_COPILOT_MODEL_CONTEXT='huge'",
       "ONEAPP_COPILOT_TLS_DOMAIN='10.0.0.1'",
@@ -93,18 +93,18 @@ describe('configure against a root prefix (built bundle, umask 0077)', () => {
       assert.match(run.stderr, new RegExp(name));
     }
     assert.match(report, /^\[Cline\]$/m, 'the last good connection details stay in the report');
-    const fixed = runStage(root, 'configure', []);
+    const fixed = await runStageHere(root, 'configure', []);
     assert.equal(fixed.status, 0);
     assert.doesNotMatch(read(root, 'etc/one-appliance/config'), /Configure errors/);
   });
 
-  it('a generated key and password survive boots and context changes that do not touch them', () => {
+  it('a generated key and password survive boots and context changes that do not touch them', async () => {
     const root = newRoot();
-    runStage(root, 'configure', []);
+    await runStageHere(root, 'configure', []);
     const secrets = read(root, 'var/lib/slm-copilot/secrets.json');
     const htpasswd = read(root, 'etc/slm-copilot/nginx/htpasswd');
-    runStage(root, 'configure', ["ONEAPP_COPILOT_API_TIMEOUT='900'"]);
-    runStage(root, 'configure', []);
+    await runStageHere(root, 'configure', ["ONEAPP_COPILOT_API_TIMEOUT='900'"]);
+    await runStageHere(root, 'configure', []);
     assert.equal(read(root, 'var/lib/slm-copilot/secrets.json'), secrets);
     assert.equal(read(root, 'etc/slm-copilot/nginx/htpasswd'), htpasswd);
     const { generatedPassword, generatedKey } = JSON.parse(secrets);
@@ -112,9 +112,9 @@ describe('configure against a root prefix (built bundle, umask 0077)', () => {
     assert.ok(read(root, 'etc/one-appliance/config').includes(`password = ${generatedPassword}`));
   });
 
-  it('under umask 0077 the files each daemon reads have its group and the right modes', () => {
+  it('under umask 0077 the files each daemon reads have its group and the right modes', async () => {
     const root = newRoot();
-    assert.equal(runStage(root, 'configure', []).status, 0);
+    assert.equal((await runStageHere(root, 'configure', [])).status, 0);
     const groups = parseIdFile(read(root, 'etc/group'));
     const check = (path: string, mode: number, group: string) => {
       const stats = statSync(join(root, path));
@@ -137,9 +137,9 @@ describe('configure against a root prefix (built bundle, umask 0077)', () => {
     check('etc/nginx/nginx.conf', 0o644, 'root');
   });
 
-  it('the report has every field; no secret in the banner or in the stage output', () => {
+  it('the report has every field; no secret in the banner or in the stage output', async () => {
     const root = newRoot();
-    const run = runStage(root, 'configure', [
+    const run = await runStageHere(root, 'configure', [
       `ONEAPP_COPILOT_AUTH_KEYS='alice:${KEY_A}'`,
       "ONEAPP_COPILOT_AUTH_PASSWORD='a-fine-password-42'",
     ]);

@@ -11,9 +11,9 @@ import {
   healthResponse,
   nextReadiness,
   type ReadinessEvent,
-  type ReadinessState,
 } from '../../../src/appliance/relay/readiness.ts';
 import { routeOf } from '../../../src/appliance/relay/routes.ts';
+import type { ReadinessState } from '../../../src/core/facts/relay.ts';
 
 describe('readiness transitions', () => {
   const table: [ReadinessState, ReadinessEvent, ReadinessState, boolean][] = [

@@ -152,23 +152,23 @@ describe('preflight verdicts', () => {
     const lockFinding = (pinning: PreflightFacts['pinning']) => {
       const found = evaluatePreflight({ ...thisKindOfMachine, pinning }).filter((f) => f.check === 'lock');
       assert.equal(found.length, 1);
-      return found[0] as { detail: string; fix?: string };
+      return found[0] as { reason: string; fix?: string };
     };
     const noPin = lockFinding({ kind: 'off', why: 'no-pin' });
     assert.match(
-      noPin.detail,
+      noPin.reason,
       /^not pinned: model, localai-backend; pinning is off \(NO_PIN=1 \/ --no-pin\)$/,
     );
     assert.match(noPin.fix ?? '', /without NO_PIN=1/);
     const airGapped = lockFinding({ kind: 'off', why: 'air-gapped' });
     assert.match(
-      airGapped.detail,
+      airGapped.reason,
       /an air-gapped build \(LOCAL_DIR\/MIRROR\) verifies the files against a lock pinned elsewhere/,
     );
     assert.match(airGapped.fix ?? '', /make lock on a connected machine/);
     const refused = lockFinding({ kind: 'refused' });
     assert.match(
-      refused.detail,
+      refused.reason,
       /pinning them was refused \(the reasons are above, with both values\); nothing was written/,
     );
     assert.match(refused.fix ?? '', /--update NAME/);
@@ -177,7 +177,7 @@ describe('preflight verdicts', () => {
   it('tells the KVM cases apart', () => {
     const kvm = (value: PreflightFacts['kvm']) =>
       evaluatePreflight({ ...ready, kvm: value }).find((finding) => finding.check === 'KVM');
-    assert.match(kvm({ device: 'missing', modules: [], hardwareFlag: true })?.detail ?? '', /does not exist/);
+    assert.match(kvm({ device: 'missing', modules: [], hardwareFlag: true })?.reason ?? '', /does not exist/);
     assert.match(
       kvm({ device: 'no-access', modules: ['kvm_amd'], hardwareFlag: true })?.fix ?? '',
       /usermod -aG kvm/,
@@ -194,7 +194,7 @@ describe('preflight verdicts', () => {
     assert.equal(compareVersions('1.1.0', '1.1.0'), 0);
     const old = evaluatePreflight({ ...ready, qemuPluginVersions: ['1.0.9'] });
     assert.match(
-      old.find((finding) => finding.check === 'Packer qemu plugin')?.detail ?? '',
+      old.find((finding) => finding.check === 'Packer qemu plugin')?.reason ?? '',
       /only .* 1\.0\.9/,
     );
   });

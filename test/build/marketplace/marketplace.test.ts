@@ -27,7 +27,7 @@ import { userInputProblems, userInputSpec } from '../../../src/build/marketplace
 import { parseApiKeys } from '../../../src/core/settings/apiKeys.ts';
 import { DECLARATION_LIST } from '../../../src/core/settings/declarations.ts';
 import type { Declaration } from '../../../src/core/settings/types.ts';
-import { BUNDLE, requireBundle } from '../../support/bundle.ts';
+import { runMain } from '../../support/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MARKETPLACE = join(ROOT, 'marketplace');
@@ -268,16 +268,17 @@ describe('the committed marketplace files', () => {
     assert.ok(manifest.ok, manifest.ok ? '' : manifest.problems.join('\n'));
   });
 
-  it('`slm-copilot marketplace` writes the same files from a manifest', () => {
-    requireBundle();
+  it('`slm-copilot marketplace` writes the same files from a manifest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slm-mp-'));
     try {
       writeFileSync(join(dir, 'm.yaml'), renderManifest(MANIFEST));
-      const run = spawnSync(
-        process.execPath,
-        [BUNDLE, 'marketplace', '--manifest', join(dir, 'm.yaml'), '--out', join(dir, 'out')],
-        { encoding: 'utf8' },
-      );
+      const run = await runMain([
+        'marketplace',
+        '--manifest',
+        join(dir, 'm.yaml'),
+        '--out',
+        join(dir, 'out'),
+      ]);
       assert.equal(run.status, 0, run.stderr);
       assert.match(run.stderr, /warning: the image URL uses the placeholder/);
       assert.deepEqual(readdirSync(join(dir, 'out')).sort(), [
@@ -290,20 +291,15 @@ describe('the committed marketplace files', () => {
         renderMarketplaceYaml(MANIFEST),
       );
       assert.equal(readFileSync(join(dir, 'out', 'metadata.yaml'), 'utf8'), renderHarnessMetadata());
-      const bad = spawnSync(
-        process.execPath,
-        [
-          BUNDLE,
-          'marketplace',
-          '--manifest',
-          join(dir, 'm.yaml'),
-          '--out',
-          dir,
-          '--image-base-url',
-          'http://x',
-        ],
-        { encoding: 'utf8' },
-      );
+      const bad = await runMain([
+        'marketplace',
+        '--manifest',
+        join(dir, 'm.yaml'),
+        '--out',
+        dir,
+        '--image-base-url',
+        'http://x',
+      ]);
       assert.equal(bad.status, 2);
       assert.match(bad.stderr, /--image-base-url must be an https URL ending with "\/"/);
     } finally {

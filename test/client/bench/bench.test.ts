@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { jsonOf, requireBundle, runBundleAsync } from '../../support/bundle.ts';
+import { jsonOf, requireBundle } from '../../support/bundle.ts';
+import { runMain } from '../../support/cli.ts';
 import { type Gateway, startGateway } from '../../support/gateway.ts';
 
 interface Rates {
@@ -45,7 +46,7 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
   after(() => gateway?.close());
 
   it('reports prefill and decode speeds within 10% at ~1k, 4k and 16k tokens, and a prompt cache that is not reused', async () => {
-    const run = await runBundleAsync([
+    const run = await runMain([
       'bench',
       gateway.sandbox.url,
       '--key',
@@ -88,7 +89,7 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
   });
 
   it('prints a table and the diagnoses, and no progress bar when stderr is not a terminal', async () => {
-    const run = await runBundleAsync([
+    const run = await runMain([
       'bench',
       gateway.sandbox.url,
       '--key',
@@ -113,7 +114,7 @@ describe('slm-copilot bench (the bundle, against the stand-in with set prefill a
 
   it('refuses to send anything to a server it cannot verify', async () => {
     const before = gateway.standin.requests.filter((r) => r.path.startsWith('/v1/')).length;
-    const run = await runBundleAsync(['bench', gateway.sandbox.url, '--key', gateway.key]);
+    const run = await runMain(['bench', gateway.sandbox.url, '--key', gateway.key]);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /FAIL {2}tls/);
     assert.equal(gateway.standin.requests.filter((r) => r.path.startsWith('/v1/')).length, before);

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { type BrokenGateway, startBrokenGateway, type Tamper } from '../../support/brokenGateway.ts';
 import { APPLIANCE_NODE, jsonOf, requireBundle, runBundleAsync } from '../../support/bundle.ts';
 import { makeTestPki } from '../../support/certificates.ts';
+import { runMain } from '../../support/cli.ts';
 import { type Gateway, startGateway } from '../../support/gateway.ts';
 
 interface Report {
@@ -38,8 +39,10 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
   });
   after(() => gateway?.close());
 
-  const check = (url: string, extra: readonly string[], node?: string) =>
-    runBundleAsync(['check', url, '--key', gateway.key, ...extra], node === undefined ? {} : { node });
+  const check = (url: string, extra: readonly string[], node?: string) => {
+    const args = ['check', url, '--key', gateway.key, ...extra];
+    return node === undefined ? runMain(args) : runBundleAsync(args, { node });
+  };
   const failing = (report: Report) => report.results.filter((r) => r.status === 'fail').map((r) => r.id);
   const result = (report: Report, id: string) => report.results.find((r) => r.id === id);
 

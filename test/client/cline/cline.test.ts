@@ -4,8 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { requireBundle, runBundleAsync } from '../../support/bundle.ts';
+import { requireBundle } from '../../support/bundle.ts';
 import { makeTestPki } from '../../support/certificates.ts';
+import { runMain } from '../../support/cli.ts';
 import { openaiChat } from '../../support/clients.ts';
 import { type Gateway, startGateway } from '../../support/gateway.ts';
 
@@ -24,7 +25,7 @@ describe('slm-copilot cline (the bundle, against the sandbox)', () => {
   it('refuses a CA whose fingerprint does not match, and saves nothing', async () => {
     const out = join(dir, 'refused.pem');
     const other = new X509Certificate(makeTestPki().caPem).fingerprint256;
-    const run = await runBundleAsync(['cline', gateway.sandbox.url, '--fingerprint', other, '--out', out]);
+    const run = await runMain(['cline', gateway.sandbox.url, '--fingerprint', other, '--out', out]);
     assert.equal(run.status, 1);
     assert.match(run.stderr, new RegExp(`REFUSED: .* has the fingerprint ${fingerprint}, not ${other}`));
     assert.match(run.stderr, /fix: +compare with ca_fingerprint_sha256/);
@@ -33,7 +34,7 @@ describe('slm-copilot cline (the bundle, against the sandbox)', () => {
 
   it('without a fingerprint and nobody to ask, says to pass one and saves nothing', async () => {
     const out = join(dir, 'unasked.pem');
-    const run = await runBundleAsync(['cline', gateway.sandbox.url, '--out', out]);
+    const run = await runMain(['cline', gateway.sandbox.url, '--out', out]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /pass --fingerprint/);
     assert.equal(existsSync(out), false);
@@ -42,7 +43,7 @@ describe('slm-copilot cline (the bundle, against the sandbox)', () => {
   it('with the matching fingerprint saves the CA, prints the settings, and the openai SDK then works with only NODE_EXTRA_CA_CERTS', async () => {
     const out = join(dir, 'ca.pem');
     const plain = fingerprint.replace(/:/g, '').toLowerCase();
-    const run = await runBundleAsync([
+    const run = await runMain([
       'cline',
       `${gateway.sandbox.url}/v1`,
       '--fingerprint',
