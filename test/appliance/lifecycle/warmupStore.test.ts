@@ -7,27 +7,24 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { WARMUP_STORE_PATH } from '../../../src/core/facts/relay.ts';
-import { requireBundle } from '../../support/bundle.ts';
-import { newRoot, runStage } from '../../support/stages.ts';
+import { newRoot, runStageHere } from '../../support/stages.ts';
 
 const STORE = WARMUP_STORE_PATH.slice(1);
 const servicesLog = (root: string) => readFileSync(join(root, 'services.log'), 'utf8');
 
-describe('the warm-up store across configure (built bundle)', () => {
-  before(requireBundle);
-
-  it('survives configure: a context change that restarts LocalAI and the relay, a relay setting', () => {
+describe('the warm-up store across configure', () => {
+  it('survives configure: a context change that restarts LocalAI and the relay, a relay setting', async () => {
     const root = newRoot();
-    assert.equal(runStage(root, 'configure', []).status, 0);
+    assert.equal((await runStageHere(root, 'configure', [])).status, 0);
     const store = join(root, STORE);
     mkdirSync(dirname(store), { recursive: true });
     const content = '{"version":1,"entries":[]}\n';
     writeFileSync(store, content, { mode: 0o600 });
     const logBefore = servicesLog(root);
 
-    const run = runStage(root, 'configure', ["ONEAPP_COPILOT_MODEL_CONTEXT='16384'"]);
+    const run = await runStageHere(root, 'configure', ["ONEAPP_COPILOT_MODEL_CONTEXT='16384'"]);
     assert.equal(run.status, 0, run.stderr);
     const added = servicesLog(root).slice(logBefore.length);
     assert.match(added, /^systemctl try-restart local-ai\.service$/m, added);
@@ -36,7 +33,7 @@ describe('the warm-up store across configure (built bundle)', () => {
     assert.match(added, /^systemctl try-restart slm-copilot-relay\.service$/m, added);
     assert.equal(readFileSync(store, 'utf8'), content);
 
-    assert.equal(runStage(root, 'configure', ["ONEAPP_COPILOT_API_WARMUP='3'"]).status, 0);
+    assert.equal((await runStageHere(root, 'configure', ["ONEAPP_COPILOT_API_WARMUP='3'"])).status, 0);
     assert.equal(
       readFileSync(store, 'utf8'),
       content,
