@@ -43,7 +43,7 @@ export const RUNNING: Readonly<Record<string, UnitState>> = {
 export const HEALTHY: Scenario = {
   host: 'epyc-passthrough-smt-32g',
   units: RUNNING,
-  listening: ['0.0.0.0:443', '0.0.0.0:80', '127.0.0.1:8081', '127.0.0.1:8080'],
+  listening: ['0.0.0.0:443', '127.0.0.1:8081', '127.0.0.1:8080'],
   relay: { status: 200, body: '{"status":"ready"}' },
   modelFile: true,
 };

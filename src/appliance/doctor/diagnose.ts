@@ -52,7 +52,7 @@ export function diagnose(observed: DoctorObservations): Result[] {
   results.push(variantFinding(cpuVariantFromLog(observed.units[UNITS.localai]?.journal ?? null)));
   for (const [unit, unitObserved] of Object.entries(observed.units))
     results.push(unitFinding(unit, unitObserved));
-  results.push(...portFindings(observed.listening));
+  results.push(...portFindings(observed.listening, settings.tlsDomain));
   results.push(relayFinding(observed.relayHealth));
   results.push(
     ...certificateFindings(observed.certificate, observed.caPublic, report, observed.addresses, observed.now),

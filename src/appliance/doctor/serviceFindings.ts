@@ -95,61 +95,63 @@ interface PortRule {
   readonly port: number;
   readonly what: string;
   readonly loopbackOnly: boolean;
-  readonly required: boolean;
   readonly unit: string;
 }
 
 const PORTS: readonly PortRule[] = [
-  { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, required: true, unit: UNITS.nginx },
-  {
-    port: 80,
-    what: "nginx, HTTP for Let's Encrypt and the redirect (with a domain only)",
-    loopbackOnly: false,
-    required: false,
-    unit: UNITS.nginx,
-  },
-  {
-    port: RELAY_ADDRESS.port,
-    what: 'the relay',
-    loopbackOnly: true,
-    required: true,
-    unit: UNITS.relay,
-  },
-  {
-    port: LOCALAI_ADDRESS.port,
-    what: 'LocalAI',
-    loopbackOnly: true,
-    required: true,
-    unit: UNITS.localai,
-  },
+  { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, unit: UNITS.nginx },
+  { port: RELAY_ADDRESS.port, what: 'the relay', loopbackOnly: true, unit: UNITS.relay },
+  { port: LOCALAI_ADDRESS.port, what: 'LocalAI', loopbackOnly: true, unit: UNITS.localai },
 ];
 
-export function portFindings(sockets: readonly ListenSocket[] | null): Result[] {
+/** Port 80 is nginx's only with a domain (ACME HTTP-01 and the redirect); without one nothing should listen there. */
+const HTTP_PORT: PortRule = {
+  port: 80,
+  what: "nginx, HTTP for Let's Encrypt and the redirect",
+  loopbackOnly: false,
+  unit: UNITS.nginx,
+};
+
+/** Every port that must listen, and whether port 80 does as `domain` (ONEAPP_COPILOT_TLS_DOMAIN) asks. */
+export function portFindings(sockets: readonly ListenSocket[] | null, domain: string | null): Result[] {
   if (sockets === null) return [skip('ports', 'Ports listening', '/proc/net/tcp could not be read', false)];
-  return PORTS.map((rule) => {
-    const id = `port:${rule.port}`;
-    const title = `Port ${rule.port}`;
-    const mine = sockets.filter((socket) => socket.port === rule.port);
-    const where = [...new Set(mine.map((socket) => socket.address))].join(', ');
-    if (mine.length === 0) {
-      const problem = {
-        reason: `nothing listens on port ${rule.port} (${rule.what})`,
-        cause: `${rule.unit} is not running or failed to bind`,
-        fix: `systemctl status ${rule.unit}`,
-      };
-      return rule.required ? fail(id, title, problem) : warn(id, title, problem);
-    }
-    if (rule.loopbackOnly && mine.some((socket) => !isLoopback(socket.address))) {
-      return fail(id, title, {
-        reason: `${rule.what} listens on ${where}, not only on loopback`,
-        cause:
-          'its address was changed from 127.0.0.1: clients could bypass nginx (TLS, keys, the route allow-list)',
-        fix: 'run slm-copilot configure to restore the rendered configuration (127.0.0.1 only), then restart the service',
-      });
-    }
-    const scope = mine.some((socket) => isWildcard(socket.address)) ? 'all addresses' : where;
-    return pass(id, title, `${rule.what}: listening on ${scope}`);
-  });
+  const rules = domain === null ? PORTS : [PORTS[0] as PortRule, HTTP_PORT, ...PORTS.slice(1)];
+  const findings = rules.map((rule) => requiredPort(rule, sockets));
+  if (domain !== null) return findings;
+  const http = sockets.filter((socket) => socket.port === HTTP_PORT.port);
+  const closed =
+    http.length === 0
+      ? pass('port:80', 'Port 80', 'closed: no domain is set, so the API is HTTPS only')
+      : warn('port:80', 'Port 80', {
+          reason: `something listens on port 80 (${[...new Set(http.map((s) => s.address))].join(', ')}) although no domain is set`,
+          cause: 'a configuration from before ONEAPP_COPILOT_TLS_DOMAIN was emptied, or another service',
+          fix: 'run slm-copilot configure (nginx then serves port 80 only with a domain); ss -ltnp shows who listens',
+        });
+  return [findings[0] as Result, closed, ...findings.slice(1)];
+}
+
+function requiredPort(rule: PortRule, sockets: readonly ListenSocket[]): Result {
+  const id = `port:${rule.port}`;
+  const title = `Port ${rule.port}`;
+  const mine = sockets.filter((socket) => socket.port === rule.port);
+  const where = [...new Set(mine.map((socket) => socket.address))].join(', ');
+  if (mine.length === 0) {
+    return fail(id, title, {
+      reason: `nothing listens on port ${rule.port} (${rule.what})`,
+      cause: `${rule.unit} is not running or failed to bind`,
+      fix: `systemctl status ${rule.unit}`,
+    });
+  }
+  if (rule.loopbackOnly && mine.some((socket) => !isLoopback(socket.address))) {
+    return fail(id, title, {
+      reason: `${rule.what} listens on ${where}, not only on loopback`,
+      cause:
+        'its address was changed from 127.0.0.1: clients could bypass nginx (TLS, keys, the route allow-list)',
+      fix: 'run slm-copilot configure to restore the rendered configuration (127.0.0.1 only), then restart the service',
+    });
+  }
+  const scope = mine.some((socket) => isWildcard(socket.address)) ? 'all addresses' : where;
+  return pass(id, title, `${rule.what}: listening on ${scope}`);
 }
 
 export function relayFinding(health: RelayHealth | null): Result {

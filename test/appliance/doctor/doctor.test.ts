@@ -124,7 +124,7 @@ describe('slm-copilot doctor (on fixture hosts)', () => {
           journal: 'Stopped slm-copilot-relay.service.\n',
         },
       },
-      listening: ['0.0.0.0:443', '0.0.0.0:80'],
+      listening: ['0.0.0.0:443'],
       relay: { error: 'ECONNREFUSED' },
     };
     const result = await report(fixtureRoot(scenario));
@@ -160,5 +160,15 @@ describe('slm-copilot doctor (on fixture hosts)', () => {
       byId(result.findings, 'port:8080').reason,
       /LocalAI listens on 0\.0\.0\.0, not only on loopback/,
     );
+  });
+
+  it('port 80: closed is right without a domain; something listening there is a warning with its fix', async () => {
+    const closed = await report(fixtureRoot(HEALTHY));
+    assert.match(byId(closed.findings, 'port:80').reason, /^closed: no domain is set/);
+    const open = await report(fixtureRoot({ ...HEALTHY, listening: [...HEALTHY.listening, '0.0.0.0:80'] }));
+    const finding = byId(open.findings, 'port:80');
+    assert.equal(finding.status, 'warn');
+    assert.match(finding.reason, /listens on port 80 \(0\.0\.0\.0\) although no domain is set/);
+    assert.match(finding.fix ?? '', /slm-copilot configure/);
   });
 });
