@@ -143,9 +143,10 @@ export function parseServiceSecret(text: string): Parsed<string> {
       `${shown} is too ${text.length < SERVICE_SECRET_MIN_LENGTH ? 'short' : 'long'}; expected ${SERVICE_SECRET_MIN_LENGTH} to 256 characters (e.g. openssl rand -hex 32).`,
     );
   }
-  if (/[\s\p{Cc}"]/u.test(text)) {
+  // It is written into the worker's nginx configuration as a quoted string.
+  if (/[\s\p{Cc}"\\]/u.test(text)) {
     problems.push(
-      `${shown} contains white space, control characters or a double quote; use printable characters only.`,
+      `${shown} contains white space, control characters, a double quote or a backslash; use other printable characters.`,
     );
   }
   return problems.length > 0 ? refused(...problems) : ok(text);
