@@ -107,16 +107,20 @@ function operand(text: string, at: number): Step<Operand> {
 
 /** The attribute names an expression reads (upper case, as OneFlow looks them up). */
 export function expressionNames(expression: Expression): string[] {
+  return namedOperands(expression).map((operand) => operand.name);
+}
+
+function namedOperands(expression: Expression): Extract<Operand, { kind: 'name' }>[] {
   switch (expression.kind) {
     case 'compare':
-      return [expression.left, expression.right].flatMap((o) => (o.kind === 'name' ? [o.name] : []));
+      return [expression.left, expression.right].flatMap((o) => (o.kind === 'name' ? [o] : []));
     case 'and':
     case 'or':
-      return [...expressionNames(expression.left), ...expressionNames(expression.right)];
+      return [...namedOperands(expression.left), ...namedOperands(expression.right)];
     case 'not':
-      return expressionNames(expression.operand);
+      return namedOperands(expression.operand);
     case 'group':
-      return expressionNames(expression.inner);
+      return namedOperands(expression.inner);
   }
 }
 
@@ -135,7 +139,7 @@ export function expressionProblems(text: string, known: readonly string[]): stri
     (part) =>
       `${JSON.stringify(text)}: ${part}; OneFlow has no operator precedence, so parenthesise it to read the same either way`,
   );
-  for (const name of new Set(quotedNames(parsed))) {
+  for (const name of new Set(namedOperands(parsed).flatMap((o) => (o.quoted ? [o.name] : [])))) {
     problems.push(
       `${JSON.stringify(text)}: the quoted name ${name} parses but OneFlow never finds it; write it bare`,
     );
@@ -171,21 +175,5 @@ function precedenceProblems(expression: Expression): string[] {
         ...precedenceProblems(right),
       ];
     }
-  }
-}
-
-function quotedNames(expression: Expression): string[] {
-  switch (expression.kind) {
-    case 'compare':
-      return [expression.left, expression.right].flatMap((o) =>
-        o.kind === 'name' && o.quoted ? [o.name] : [],
-      );
-    case 'and':
-    case 'or':
-      return [...quotedNames(expression.left), ...quotedNames(expression.right)];
-    case 'not':
-      return quotedNames(expression.operand);
-    case 'group':
-      return quotedNames(expression.inner);
   }
 }
