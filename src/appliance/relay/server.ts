@@ -27,6 +27,8 @@ export interface RunningRelay {
   state(): ReadinessState;
   /** The /metrics text. */
   metrics(): string;
+  /** Completions waiting and in flight now (a OneFlow worker publishes them: workerPublisher.ts). */
+  queue(): { readonly waiting: number; readonly active: number };
   /** Prompt-prefix learning and re-warming; null when off. */
   readonly warmer: PrefixWarmer | null;
   close(): Promise<void>;
@@ -159,6 +161,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     config,
     state,
     metrics: renderMetrics,
+    queue: () => ({ waiting: queue.waiting, active: queue.active }),
     warmer,
     close: async () => {
       monitor?.stop();
@@ -271,7 +274,12 @@ function warmUp(config: RelayConfig, upstream: UpstreamClient, queue: Completion
   });
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),

@@ -4,6 +4,7 @@
  */
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
+import { ONEGATE_ATTRIBUTES } from '../../core/facts/oneflow.ts';
 import { STARTED_UNITS, UNITS } from '../../core/facts/units.ts';
 import { VERSION } from '../../core/facts/version.ts';
 import { EXIT } from '../../core/lib/failure.ts';
@@ -46,8 +47,8 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
   const acme = await ensureLetsEncrypt(stage, prepared, options.acmeServer);
   if (acme.refreshed !== null) prepared = acme.refreshed;
   const oneGate = await publishToOneGate(stage.host.root, stage.env, {
-    ONEAPP_COPILOT_ENDPOINT: prepared.plan.endpoint.baseUrl,
-    ONEAPP_COPILOT_CA_FINGERPRINT: prepared.tls.caFingerprintSha256,
+    [ONEGATE_ATTRIBUTES.endpoint]: prepared.plan.endpoint.baseUrl,
+    [ONEGATE_ATTRIBUTES.caFingerprint]: prepared.tls.caFingerprintSha256,
   });
   const oneGateText = typeof oneGate === 'string' ? oneGate : `failed: ${oneGate.failed}`;
   if (typeof oneGate !== 'string') log('warning', `bootstrap: OneGate ${oneGateText}`);

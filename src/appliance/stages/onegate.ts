@@ -1,9 +1,9 @@
 /**
  * Publishes the endpoint and the CA fingerprint to OneGate (the VM's user template), so the operator sees them
- * in Sunstone. Only when the VM has a OneGate token; skipped quietly otherwise.
+ * in Sunstone and a OneFlow front can pin a worker's certificate. Only when the VM has a OneGate token; skipped
+ * quietly otherwise.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { posix } from 'node:path';
+import { oneGateAccess, putVm } from '../onegate/client.ts';
 
 export interface OneGateValues {
   readonly [name: string]: string;
@@ -16,21 +16,11 @@ export async function publishToOneGate(
   env: NodeJS.ProcessEnv,
   values: OneGateValues,
 ): Promise<OneGateResult> {
-  const endpoint = env.ONEGATE_ENDPOINT;
-  const tokenFile = posix.join(root, '/run/one-context/token.txt');
-  const token = env.TOKENTXT ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
-  if (!endpoint || !token || !env.VMID) return 'skipped';
-  const body = Object.entries(values)
-    .map(([name, value]) => `${name}=${value}`)
-    .join('\n');
+  const access = oneGateAccess(root, env);
+  if (access === null) return 'skipped';
   try {
-    const response = await fetch(`${endpoint.replace(/\/$/, '')}/vm`, {
-      method: 'PUT',
-      headers: { 'X-ONEGATE-TOKEN': token, 'X-ONEGATE-VMID': env.VMID, 'Content-Type': 'text/plain' },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    return response.ok ? 'published' : { failed: `OneGate answered ${response.status}` };
+    await putVm(access, values);
+    return 'published';
   } catch (error) {
     return { failed: (error as Error).message };
   }

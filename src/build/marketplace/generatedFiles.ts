@@ -4,7 +4,7 @@
  * manifest (marketplace/manifest.yaml, which `make image` replaces with the manifest of the image it built).
  */
 import { readFileSync } from 'node:fs';
-import { parseManifest } from '../image/manifest.ts';
+import { type ImageManifest, parseManifest } from '../image/manifest.ts';
 import { renderHarnessMetadata, renderHarnessTests } from './harness.ts';
 import { marketplaceFileName, renderMarketplaceYaml } from './marketplaceYaml.ts';
 
@@ -18,12 +18,17 @@ interface GeneratedFile {
 
 const root = new URL('../../../', import.meta.url);
 
-/** The committed appliance YAML, from the committed manifest. */
-export function renderCommittedMarketplaceYaml(): string {
+/** The committed manifest (marketplace/manifest.yaml). */
+export function committedManifest(): ImageManifest {
   const text = readFileSync(new URL(COMMITTED_MANIFEST, root), 'utf8');
   const manifest = parseManifest(text, COMMITTED_MANIFEST);
   if (!manifest.ok) throw new Error(manifest.problems.join('\n'));
-  return renderMarketplaceYaml(manifest.manifest);
+  return manifest.manifest;
+}
+
+/** The committed appliance YAML, from the committed manifest. */
+export function renderCommittedMarketplaceYaml(): string {
+  return renderMarketplaceYaml(committedManifest());
 }
 
 export const MARKETPLACE_GENERATED_FILES: readonly GeneratedFile[] = [

@@ -2,6 +2,8 @@
  * The ONEAPP_COPILOT_* contract: every context variable declared once. Validation, the README table,
  * appliance.sh's ONE_SERVICE_PARAMS and the marketplace USER_INPUTS are all generated from this list.
  */
+
+import { COPILOT_ROLES, SERVICE_SECRET_MIN_LENGTH } from '../facts/oneflow.ts';
 import { parseApiKeys } from './apiKeys.ts';
 import { parseCertificateChain, parsePrivateKey } from './certificate.ts';
 import {
@@ -11,6 +13,8 @@ import {
   parseEmail,
   parseInteger,
   parsePassword,
+  parseRole,
+  parseServiceSecret,
   parseUserName,
 } from './parsers.ts';
 import { type Declaration, ok, type Parsed } from './types.ts';
@@ -34,6 +38,7 @@ export const DECLARATIONS = {
     defaultLabel: 'one generated sk- key, kept across reboots',
     secret: true,
     userInput: { mandatory: false, type: 'password' },
+    serviceRoles: ['front'],
     parse: parseApiKeys,
   },
   authUser: {
@@ -43,6 +48,7 @@ export const DECLARATIONS = {
     default: 'copilot',
     secret: false,
     userInput: { mandatory: false, type: 'text' },
+    serviceRoles: ['front'],
     parse: parseUserName,
   },
   authPassword: {
@@ -53,6 +59,7 @@ export const DECLARATIONS = {
     defaultLabel: 'generated, kept across reboots',
     secret: true,
     userInput: { mandatory: false, type: 'password' },
+    serviceRoles: ['front'],
     parse: optional(parsePassword),
   },
   tlsDomain: {
@@ -64,6 +71,7 @@ export const DECLARATIONS = {
     defaultLabel: 'empty (appliance CA)',
     secret: false,
     userInput: { mandatory: false, type: 'text' },
+    serviceRoles: ['front'],
     parse: optional(parseDomain),
   },
   tlsEmail: {
@@ -74,6 +82,7 @@ export const DECLARATIONS = {
     defaultLabel: 'empty',
     secret: false,
     userInput: { mandatory: false, type: 'text' },
+    serviceRoles: ['front'],
     parse: optional(parseEmail),
   },
   tlsCertificate: {
@@ -85,6 +94,7 @@ export const DECLARATIONS = {
     defaultLabel: 'empty',
     secret: false,
     userInput: { mandatory: false, type: 'text64' },
+    serviceRoles: ['front'],
     parse: parseCertificateChain,
   },
   tlsKey: {
@@ -95,6 +105,7 @@ export const DECLARATIONS = {
     defaultLabel: 'empty',
     secret: true,
     userInput: { mandatory: false, type: 'text64' },
+    serviceRoles: ['front'],
     parse: parsePrivateKey,
   },
   modelContext: {
@@ -109,6 +120,7 @@ export const DECLARATIONS = {
       type: 'list',
       options: ['auto', '8192', '16384', '24576', '32768', '65536', '131072'],
     },
+    serviceRoles: ['worker'],
     parse: (text: string) => parseAutoOrInteger(text, MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS, 'tokens'),
   },
   modelThreads: {
@@ -118,6 +130,7 @@ export const DECLARATIONS = {
     default: 'auto',
     secret: false,
     userInput: { mandatory: false, type: 'text' },
+    serviceRoles: ['worker'],
     parse: (text: string) => parseAutoOrInteger(text, 1, 512),
   },
   apiCorsOrigins: {
@@ -128,6 +141,7 @@ export const DECLARATIONS = {
     default: '*',
     secret: false,
     userInput: { mandatory: false, type: 'text' },
+    serviceRoles: ['front'],
     parse: parseCorsOrigins,
   },
   apiTimeout: {
@@ -137,6 +151,7 @@ export const DECLARATIONS = {
     default: '1800',
     secret: false,
     userInput: { mandatory: false, type: 'number' },
+    serviceRoles: ['front', 'worker'],
     parse: (text: string) => parseInteger(text, 60, 86_400, 'seconds'),
   },
   apiStreamGrace: {
@@ -147,6 +162,7 @@ export const DECLARATIONS = {
     default: '20',
     secret: false,
     userInput: { mandatory: false, type: 'number' },
+    serviceRoles: ['worker'],
     parse: (text: string) => parseInteger(text, 1, 240, 'seconds'),
   },
   apiKeepAliveInterval: {
@@ -157,6 +173,7 @@ export const DECLARATIONS = {
     default: '15',
     secret: false,
     userInput: { mandatory: false, type: 'number' },
+    serviceRoles: ['worker'],
     parse: (text: string) => parseInteger(text, 1, 120, 'seconds'),
   },
   apiQueueLimit: {
@@ -167,6 +184,7 @@ export const DECLARATIONS = {
     default: '16',
     secret: false,
     userInput: { mandatory: false, type: 'number' },
+    serviceRoles: ['worker'],
     parse: (text: string) => parseInteger(text, 0, 1024, 'requests'),
   },
   apiWarmup: {
@@ -177,7 +195,30 @@ export const DECLARATIONS = {
     default: '8',
     secret: false,
     userInput: { mandatory: false, type: 'number' },
+    serviceRoles: ['worker'],
     parse: (text: string) => parseInteger(text, 0, 64, 'prefixes'),
+  },
+  role: {
+    name: 'ONEAPP_COPILOT_SERVICE_ROLE',
+    stage: 'configure',
+    description:
+      'standalone: this VM serves alone. In a OneFlow service (its template sets it per role): front terminates TLS, checks keys and routes each key to the worker holding its prompt cache; worker runs the model for the front only.',
+    default: 'standalone',
+    secret: false,
+    userInput: { mandatory: false, type: 'list', options: [...COPILOT_ROLES] },
+    serviceRoles: [],
+    parse: parseRole,
+  },
+  serviceSecret: {
+    name: 'ONEAPP_COPILOT_SERVICE_SECRET',
+    stage: 'configure',
+    description: `Shared by a OneFlow service's front and workers: the front sends it with every request and a worker serves nothing without it. At least ${SERVICE_SECRET_MIN_LENGTH} printable characters; required for the front and worker roles, unused standalone.`,
+    default: '',
+    defaultLabel: 'empty (required for front and worker)',
+    secret: true,
+    userInput: { mandatory: false, type: 'password' },
+    serviceRoles: ['front', 'worker'],
+    parse: optional(parseServiceSecret),
   },
 } as const satisfies Record<string, Declaration<unknown>>;
 

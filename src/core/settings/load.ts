@@ -1,4 +1,6 @@
 /** Loading the settings: from the environment and an optional context file, into values or all problems. */
+
+import { SERVICE_SECRET_MIN_LENGTH } from '../facts/oneflow.ts';
 import { pairProblems } from './certificate.ts';
 import { DECLARATIONS, type SettingKey, type Settings } from './declarations.ts';
 import type { ParseContext, SettingsProblem } from './types.ts';
@@ -51,6 +53,12 @@ export function loadSettings(values: ReadonlyMap<string, string>, context: Parse
     )) {
       problems.push({ variable: DECLARATIONS.tlsCertificate.name, message });
     }
+  }
+  if (parsed.role !== undefined && parsed.role !== 'standalone' && parsed.serviceSecret === null) {
+    problems.push({
+      variable: DECLARATIONS.serviceSecret.name,
+      message: `no secret given, but ${DECLARATIONS.role.name} is ${parsed.role}: a OneFlow service's front and workers need the same secret of at least ${SERVICE_SECRET_MIN_LENGTH} characters: set it as a service input when instantiating the service (e.g. openssl rand -hex 32).`,
+    });
   }
   const warnings = unknownNames(values);
   if (problems.length > 0) return { ok: false, problems, warnings };

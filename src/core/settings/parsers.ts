@@ -1,4 +1,6 @@
 /** Parsers for the plain value kinds of the context variables. Each returns a value or every problem. */
+
+import { COPILOT_ROLES, type CopilotRole, SERVICE_SECRET_MIN_LENGTH } from '../facts/oneflow.ts';
 import { maskSecret, quote } from './mask.ts';
 import { ok, type Parsed, refused } from './types.ts';
 
@@ -119,6 +121,33 @@ export function parsePassword(text: string): Parsed<string> {
   }
   if (/[\s\p{Cc}]/u.test(text)) {
     problems.push(`${shown} contains white space or control characters; use printable characters only.`);
+  }
+  return problems.length > 0 ? refused(...problems) : ok(text);
+}
+
+export function parseRole(text: string): Parsed<CopilotRole> {
+  const role = text.trim().toLowerCase();
+  const known = COPILOT_ROLES.find((candidate) => candidate === role);
+  if (known !== undefined) return ok(known);
+  return refused(
+    `${quote(text)} is not a role; expected ${COPILOT_ROLES.join(', ')} (empty is standalone; a OneFlow service template sets front or worker per role).`,
+  );
+}
+
+/** The secret a OneFlow service's front authenticates to its workers with. */
+export function parseServiceSecret(text: string): Parsed<string> {
+  const shown = maskSecret(text);
+  const problems: string[] = [];
+  if (text.length < SERVICE_SECRET_MIN_LENGTH || text.length > 256) {
+    problems.push(
+      `${shown} is too ${text.length < SERVICE_SECRET_MIN_LENGTH ? 'short' : 'long'}; expected ${SERVICE_SECRET_MIN_LENGTH} to 256 characters (e.g. openssl rand -hex 32).`,
+    );
+  }
+  // It is written into the worker's nginx configuration as a quoted string.
+  if (/[\s\p{Cc}"\\]/u.test(text)) {
+    problems.push(
+      `${shown} contains white space, control characters, a double quote or a backslash; use other printable characters.`,
+    );
   }
   return problems.length > 0 ? refused(...problems) : ok(text);
 }

@@ -1,4 +1,5 @@
 /** Types shared by the settings contract: declarations, parse results and problems. */
+import type { ServiceRole } from '../facts/oneflow.ts';
 
 /** The one-apps stage in which a variable takes effect. */
 export type Stage = 'configure' | 'bootstrap';
@@ -34,6 +35,11 @@ export interface Declaration<T> {
   readonly defaultLabel?: string;
   readonly secret: boolean;
   readonly userInput: UserInput;
+  /**
+   * The OneFlow service roles whose VMs read it: a service-level input when both do, a role-level one when one does,
+   * none when the template sets it per role (ONEAPP_COPILOT_SERVICE_ROLE).
+   */
+  readonly serviceRoles: readonly ServiceRole[];
   /** Parses the effective text (the default already substituted for an empty value). */
   readonly parse: (text: string, context: ParseContext) => Parsed<T>;
 }

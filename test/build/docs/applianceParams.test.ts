@@ -94,6 +94,7 @@ describe('ONE_SERVICE_PARAMS generated from the declarations', () => {
       default: '',
       secret: false,
       userInput: { mandatory: true, type: 'list', options: ['a', 'b'] },
+      serviceRoles: [],
       parse: () => ({ ok: true, value: null }),
     };
     assert.deepEqual(bashArray(applianceParams([odd]), 'ONE_SERVICE_PARAMS'), [

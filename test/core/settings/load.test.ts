@@ -57,6 +57,8 @@ describe('settings defaults (empty or unset)', () => {
     apiKeepAliveInterval: 15,
     apiQueueLimit: 16,
     apiWarmup: 8,
+    role: 'standalone',
+    serviceSecret: null,
   };
   for (const key of Object.keys(DECLARATIONS) as SettingKey[]) {
     it(`${DECLARATIONS[key].name} defaults to ${JSON.stringify(expected[key])}`, () => {
@@ -307,6 +309,45 @@ describe('ONEAPP_COPILOT_API_QUEUE_LIMIT', () => {
   });
 });
 
+describe('ONEAPP_COPILOT_SERVICE_ROLE and ONEAPP_COPILOT_SERVICE_SECRET', () => {
+  const SECRET = 'service-secret-0123456789abcdef0123456789';
+  it('accepts the three roles in any case', () => {
+    assert.equal(accepted('role', 'Standalone'), 'standalone');
+    assert.equal(accepted('role', 'standalone'), 'standalone');
+    for (const role of ['front', 'worker'] as const) {
+      const result = load({
+        ONEAPP_COPILOT_SERVICE_ROLE: role.toUpperCase(),
+        ONEAPP_COPILOT_SERVICE_SECRET: SECRET,
+      });
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+      assert.equal(result.settings.role, role);
+      assert.equal(result.settings.serviceSecret, SECRET);
+    }
+  });
+  it('refuses another role, listing the three', () => {
+    const [message] = refusedOnly('role', 'router');
+    assert.match(message ?? '', /"router" is not a role; expected standalone, front, worker/);
+  });
+  it('refuses a short or spaced secret without showing it', () => {
+    const short = refusedOnly('serviceSecret', 'short-secret-value', ['short-secret-value']);
+    assert.match(short.join(), /<hidden, 18 characters> is too short; expected 32 to 256 characters/);
+    const spaced = refusedOnly('serviceSecret', `${SECRET} x`, [SECRET]);
+    assert.match(spaced.join(), /white space/);
+  });
+  it('requires the secret for front and worker, naming the role, and not standalone', () => {
+    for (const role of ['front', 'worker']) {
+      const result = load({ ONEAPP_COPILOT_SERVICE_ROLE: role });
+      assert.ok(!result.ok);
+      assert.deepEqual(
+        result.problems.map((p) => p.variable),
+        ['ONEAPP_COPILOT_SERVICE_SECRET'],
+      );
+      assert.match(result.problems[0]?.message ?? '', new RegExp(`ONEAPP_COPILOT_SERVICE_ROLE is ${role}`));
+    }
+    assert.ok(load({ ONEAPP_COPILOT_SERVICE_ROLE: 'standalone' }).ok);
+  });
+});
+
 describe('loading as a whole', () => {
   it('reports five bad variables together, each by name, no secret shown', () => {
     const result = load({
@@ -337,7 +378,7 @@ describe('loading as a whole', () => {
   });
   it('declares every variable with a group in its name, a description and a user-input type', () => {
     for (const declaration of DECLARATION_LIST) {
-      assert.match(declaration.name, /^ONEAPP_COPILOT_(AUTH|TLS|MODEL|API)_[A-Z_]+$/);
+      assert.match(declaration.name, /^ONEAPP_COPILOT_(AUTH|TLS|MODEL|API|SERVICE)_[A-Z_]+$/);
       assert.ok(declaration.description.endsWith('.'), declaration.name);
       assert.ok(declaration.default !== '' || declaration.defaultLabel, declaration.name);
     }
