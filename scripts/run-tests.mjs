@@ -87,22 +87,26 @@ const testArgs = (list) => [
 function run(list, write) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, testArgs(list), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const take = (chunk) => {
-      write(chunk);
-      tail = (tail + chunk.toString()).slice(-4000);
+    // The runner's summary ("ℹ pass N") comes before the list of failing tests, which can be long: the counts are
+    // taken from each complete line as it passes, not from the end of the output.
+    const counts = { pass: 0, fail: 0 };
+    const reader = () => {
+      let partial = '';
+      return (chunk) => {
+        write(chunk);
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          const match = /^ℹ (pass|fail) (\d+)$/.exec(line);
+          if (match !== null) counts[match[1]] = Number(match[2]);
+        }
+      };
     };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
+    child.stdout.on('data', reader());
+    child.stderr.on('data', reader());
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      const count = (name) => Number(new RegExp(`^ℹ ${name} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
-      resolve({
-        status: signal === null ? (code ?? 1) : 1,
-        signal,
-        pass: count('pass'),
-        fail: count('fail'),
-      });
+      resolve({ status: signal === null ? (code ?? 1) : 1, signal, ...counts });
     });
   });
 }
