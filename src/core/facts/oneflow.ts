@@ -70,6 +70,7 @@ export const WORKER_HTTPS_PORT = 443;
  * How a worker learns its front's address: OneFlow's parent-attribute substitution in the worker role's template
  * (evaluated when the worker VM is created; `front` is in the worker's parents).
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: OneFlow's own substitution syntax, written into the template as is
 export const FRONT_ADDRESS_SUBSTITUTION = '${front.TEMPLATE.CONTEXT.ETH0_IP}';
 
 /** Where configure keeps the OneGate token and the service secret for the relay's user (root:relay 0640). */
