@@ -52,6 +52,7 @@ ONE_SERVICE_PARAMS=(
     'ONEAPP_COPILOT_API_WARMUP' 'configure' 'How many prompt prefixes (system prompt and tools, per API key) the relay remembers and re-warms after every model start, so each user'\''s first request prefills only what is new; 0 turns it off and deletes what was stored. The stored prompts hold workspace paths and custom instructions: they stay on the VM, readable by root and the relay, and VM snapshots copy them.' 'O|number'
     'ONEAPP_COPILOT_SERVICE_ROLE' 'configure' 'standalone: this VM serves alone. In a OneFlow service (its template sets it per role): front terminates TLS, checks keys and routes each key to the worker holding its prompt cache; worker runs the model for the front only.' 'O|list'
     'ONEAPP_COPILOT_SERVICE_SECRET' 'configure' 'Shared by a OneFlow service'\''s front and workers: the front sends it with every request and a worker serves nothing without it. At least 32 printable characters; required for the front and worker roles, unused standalone.' 'O|password'
+    'ONEAPP_COPILOT_SERVICE_FRONT' 'configure' 'A OneFlow worker'\''s front: the IPv4 address the worker serves, and the only one it lets in. The service template fills it from the front VM; required for the worker role, unused otherwise.' 'O|text'
 )
 # END generated: ONE_SERVICE_PARAMS
 

@@ -1,12 +1,14 @@
 /** `slm-copilot plan`: what the appliance would configure on this host, for this context. */
 import type { Command } from 'commander';
 import { readHostFacts } from '../appliance/host/reader.ts';
+import { oneGateAccess } from '../appliance/onegate/client.ts';
 import { readContext } from '../appliance/prepare/context.ts';
 import { previewPlan } from '../appliance/prepare/prepare.ts';
 import { formatBytes } from '../core/lib/bytes.ts';
 import { EXIT } from '../core/lib/failure.ts';
 import type { Plan, PlanResult } from '../core/plan/plan.ts';
 import { problemSentence } from '../core/settings/types.ts';
+import type { Sizing } from '../core/sizing/sizingPlan.ts';
 import type { Cli } from './cli.ts';
 import { type Output, styler } from './terminal.ts';
 
@@ -30,8 +32,11 @@ export function registerPlanCommand(program: Command, { io, action }: Cli): void
 }
 
 function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Output): number {
+  const context = readContext(env, options.context);
   const result: PlanResult = previewPlan({
-    contextValues: readContext(env, options.context).values,
+    contextValues: context.values,
+    // The OneGate access one-context gives the VM (the context file's ONEGATE_ENDPOINT, VMID and TOKENTXT win).
+    oneGate: oneGateAccess('/', { ...env, ...Object.fromEntries(context.fileValues) }),
     readHost: () => readHostFacts(options.proc === undefined ? {} : { procDir: options.proc }),
     now: new Date(),
   });
@@ -43,21 +48,26 @@ function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Output): 
 
 function planJson(result: PlanResult): object {
   if (!result.ok) return { ok: false, errors: result.errors, warnings: result.warnings, plan: null };
-  const { sizing, endpoint, files, services } = result.plan;
+  const { role, sizing, endpoint, files, services } = result.plan;
   return {
     ok: true,
     errors: [],
     warnings: result.warnings,
     plan: {
-      threads: sizing.threads,
-      contextSize: sizing.contextSize,
-      kvCacheBytes: sizing.kvCacheBytes,
-      promptCacheMib: sizing.promptCacheMib,
-      memoryBytes: sizing.memory.totalBytes,
-      hostMemoryBytes: sizing.memory.hostBytes,
-      memoryParts: sizing.memory.parts,
-      prefillTokensPerSecond: sizing.prefillTokensPerSecond,
-      cpuFlags: sizing.cpuFlags,
+      ...(role === 'standalone' ? {} : { role }),
+      ...(sizing === null
+        ? {}
+        : {
+            threads: sizing.threads,
+            contextSize: sizing.contextSize,
+            kvCacheBytes: sizing.kvCacheBytes,
+            promptCacheMib: sizing.promptCacheMib,
+            memoryBytes: sizing.memory.totalBytes,
+            hostMemoryBytes: sizing.memory.hostBytes,
+            memoryParts: sizing.memory.parts,
+            prefillTokensPerSecond: sizing.prefillTokensPerSecond,
+            cpuFlags: sizing.cpuFlags,
+          }),
       endpoint,
       files: files.map((file) => ({
         path: file.path,
@@ -88,7 +98,24 @@ function planText(result: PlanResult, output: Output): string {
 }
 
 function planSummary(plan: Plan, style: ReturnType<typeof styler>): string[] {
-  const { sizing } = plan;
+  return [
+    ...(plan.role === 'standalone' ? [] : [style('bold', 'Role'), `  ${plan.role}`, '']),
+    ...(plan.sizing === null ? [] : sizingSummary(plan.sizing, style)),
+    style('bold', 'Endpoint'),
+    `  ${plan.endpoint.baseUrl}`,
+    '',
+    style('bold', 'Files'),
+    ...plan.files.map(
+      (file) =>
+        `  ${file.mode.toString(8).padStart(4, '0')} ${`${file.owner}:${file.group}`.padEnd(15)} ${file.path}${file.secret ? style('dim', ' (holds secrets)') : ''}`,
+    ),
+    '',
+    style('bold', 'Services'),
+    ...plan.services.map((service) => `  ${service.unit} (restarted when its configuration changes)`),
+  ];
+}
+
+function sizingSummary(sizing: Sizing, style: ReturnType<typeof styler>): string[] {
   const width = Math.max(...sizing.memory.parts.map((part) => part.name.length));
   return [
     style('bold', 'Sizing'),
@@ -103,16 +130,5 @@ function planSummary(plan: Plan, style: ReturnType<typeof styler>): string[] {
     ),
     `  ${'total'.padEnd(width)}  ${formatBytes(sizing.memory.totalBytes, 'memory').padStart(9)} of ${formatBytes(sizing.memory.hostBytes, 'memory')} RAM`,
     '',
-    style('bold', 'Endpoint'),
-    `  ${plan.endpoint.baseUrl}`,
-    '',
-    style('bold', 'Files'),
-    ...plan.files.map(
-      (file) =>
-        `  ${file.mode.toString(8).padStart(4, '0')} ${`${file.owner}:${file.group}`.padEnd(15)} ${file.path}${file.secret ? style('dim', ' (holds secrets)') : ''}`,
-    ),
-    '',
-    style('bold', 'Services'),
-    ...plan.services.map((service) => `  ${service.unit} (restarted when its configuration changes)`),
   ];
 }

@@ -1,8 +1,9 @@
-/** The one-apps stages and the services' entry points: configure, bootstrap, renew, relay. */
+/** The one-apps stages and the services' entry points: configure, bootstrap, renew, relay, router. */
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { hostAt } from '../appliance/host/port.ts';
 import { runRelayFromConfigFile } from '../appliance/relay/main.ts';
+import { runRouterFromConfigFile } from '../appliance/router/main.ts';
 import { bootstrap } from '../appliance/stages/bootstrap.ts';
 import { configure } from '../appliance/stages/configure.ts';
 import { type StageOptions, stageEnvironment, stageLogger } from '../appliance/stages/environment.ts';
@@ -81,6 +82,16 @@ export function registerStageCommands(program: Command, { io, action }: Cli): vo
     .action(
       action(async (options: { config: string }) => {
         await runRelayFromConfigFile(options.config);
+        return EXIT.ok;
+      }),
+    );
+  program
+    .command('router')
+    .description("run a OneFlow front's router (nginx → router → workers) from its JSON configuration")
+    .requiredOption('--config <file>', 'router configuration (written by configure)')
+    .action(
+      action(async (options: { config: string }) => {
+        await runRouterFromConfigFile(options.config);
         return EXIT.ok;
       }),
     );

@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { LAYOUT, ONE_ENV } from '../../core/facts/layout.ts';
 import { MODEL } from '../../core/facts/model.ts';
-import { STARTED_UNITS } from '../../core/facts/units.ts';
+import { ROLE_UNITS } from '../../core/facts/units.ts';
 import { loadSettings } from '../../core/settings/load.ts';
 import type { HostPort } from '../host/port.ts';
 import { readHostFacts } from '../host/reader.ts';
@@ -86,7 +86,12 @@ export async function observe(
     caPublic: readText(at(LAYOUT.tlsCaPublic)),
     localaiEnv: readText(at(LAYOUT.localaiEnvFile)),
     modelFileBytes,
-    units: Object.fromEntries(STARTED_UNITS.map((unit) => [unit, observer.unit(unit)])),
+    units: Object.fromEntries(
+      ROLE_UNITS[(loaded.ok ? loaded.settings : defaults.settings).role].map((unit) => [
+        unit,
+        observer.unit(unit),
+      ]),
+    ),
     listening: listening(options.proc, readText),
     relayHealth: await observer.relayHealth(),
     addresses: 'error' in host ? null : observer.addresses(host.network.addresses),

@@ -12,6 +12,8 @@ export interface ServiceManager {
   daemonReload(): void;
   enable(unit: string): void;
   disable(unit: string): void;
+  /** Stops and disables (a unit the VM's role does not run). */
+  disableNow(unit: string): void;
   /** Never start, even as a dependency (phone-home timers). */
   mask(unit: string): void;
   start(unit: string): void;
@@ -36,6 +38,7 @@ export const systemd: ServiceManager = {
   daemonReload: () => systemctl('daemon-reload'),
   enable: (unit) => systemctl('enable', unit),
   disable: (unit) => systemctl('disable', unit),
+  disableNow: (unit) => systemctl('disable', '--now', unit),
   mask: (unit) => systemctl('mask', unit),
   start: (unit) => systemctl('start', unit),
   tryRestart: (unit) => systemctl('try-restart', unit),
@@ -67,6 +70,10 @@ export function recordingServices(
     daemonReload: () => record('systemctl daemon-reload'),
     enable: (unit) => record(`systemctl enable ${unit}`),
     disable: (unit) => record(`systemctl disable ${unit}`),
+    disableNow: (unit) => {
+      started.delete(unit);
+      record(`systemctl disable --now ${unit}`);
+    },
     mask: (unit) => record(`systemctl mask ${unit}`),
     start: (unit) => {
       started.add(unit);

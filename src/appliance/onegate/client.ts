@@ -6,11 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 
-export interface OneGateAccess {
-  readonly endpoint: string;
-  readonly token: string;
-  readonly vmId: string;
-}
+import type { OneGateAccess } from '../../core/facts/oneflow.ts';
+
+export type { OneGateAccess };
 
 /** The VM's OneGate access, or null when the VM has no token (TOKEN=YES not set in its context). */
 export function oneGateAccess(root: string, env: NodeJS.ProcessEnv): OneGateAccess | null {

@@ -7,6 +7,7 @@
 
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
+import type { OneGateAccess } from '../../core/facts/oneflow.ts';
 import type { ServingTarget } from '../../core/facts/target.ts';
 import { VERSION } from '../../core/facts/version.ts';
 import type { HostFacts } from '../../core/host/types.ts';
@@ -46,6 +47,8 @@ export interface PrepareInput {
   readonly runtime?: ReportRuntime | null;
   /** sha256 of the bundle served at /slm-copilot.mjs, when there is one. */
   readonly bundleSha256?: string;
+  /** The VM's OneGate access (a OneFlow front and worker need it); null without a token. */
+  readonly oneGate?: OneGateAccess | null;
   /** The first write, once everything is validated (the sandbox makes its directories here). */
   readonly beforeWrite?: () => void;
 }
@@ -63,6 +66,7 @@ export function prepare(input: PrepareInput): PrepareResult {
     secrets,
     version: VERSION,
     target: input.target,
+    oneGate: input.oneGate ?? null,
     ...(input.runtime === undefined || input.runtime === null ? {} : { runtime: input.runtime }),
     ...(input.bundleSha256 === undefined ? {} : { bundleSha256: input.bundleSha256 }),
   };
@@ -96,11 +100,20 @@ const PREVIEW_SECRETS: SecretGenerator = {
 };
 
 /** The same validation and sizing, read-only (`slm-copilot plan`): no secret stored, no certificate, no file. */
-export function previewPlan(input: Pick<PrepareInput, 'contextValues' | 'readHost' | 'now'>): PlanResult {
+export function previewPlan(
+  input: Pick<PrepareInput, 'contextValues' | 'readHost' | 'now' | 'oneGate'>,
+): PlanResult {
   const loaded = loadSettings(input.contextValues, { now: input.now });
   if (!loaded.ok) return { ok: false, errors: loaded.problems, warnings: loaded.warnings };
   const host = input.readHost();
   const { secrets } = resolveSecrets(loaded.settings, {}, PREVIEW_SECRETS);
-  const planned = computePlan({ settings: loaded.settings, host, secrets, version: VERSION, tls: null });
+  const planned = computePlan({
+    settings: loaded.settings,
+    host,
+    secrets,
+    version: VERSION,
+    tls: null,
+    oneGate: input.oneGate ?? null,
+  });
   return { ...planned, warnings: [...loaded.warnings, ...planned.warnings] };
 }

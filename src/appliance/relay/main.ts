@@ -3,9 +3,12 @@
  * The CLI wiring calls runRelayFromConfigFile.
  */
 import { readFileSync } from 'node:fs';
+import type { RelayConfigFile } from '../../core/facts/relay.ts';
 import { Failure } from '../../core/lib/failure.ts';
+import { putVm } from '../onegate/client.ts';
 import { relayOptionsFromFile } from './config.ts';
 import { type RunningRelay, startRelay } from './server.ts';
+import { startWorkerPublisher, type WorkerPublisher } from './workerPublisher.ts';
 
 export function loadRelayOptions(path: string) {
   let json: unknown;
@@ -35,13 +38,41 @@ export async function runRelayFromConfigFile(
   options: { readonly handleSignals?: boolean } = {},
 ): Promise<RunningRelay> {
   const relay = await startRelay(loadRelayOptions(path));
+  const publisher = startPublisher(path, relay);
   if (options.handleSignals ?? true) {
     const stop = (signal: NodeJS.Signals) => {
       relay.config.log(`relay: ${signal}, stopping`);
+      publisher?.stop();
       void relay.close().then(() => process.exit(0));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
   return relay;
+}
+
+/** A OneFlow worker's relay tells OneGate when it is READY and how loaded it is (the file's `worker` part). */
+function startPublisher(path: string, relay: RunningRelay): WorkerPublisher | null {
+  const worker = (JSON.parse(readFileSync(path, 'utf8')) as RelayConfigFile).worker;
+  if (worker === undefined) return null;
+  let token: string;
+  try {
+    token = readFileSync(worker.oneGate.tokenFile, 'utf8').trim();
+  } catch (error) {
+    throw new Failure(
+      'failed',
+      `cannot read the OneGate token ${worker.oneGate.tokenFile}: ${(error as NodeJS.ErrnoException).code}`,
+    );
+  }
+  const access = { endpoint: worker.oneGate.endpoint, vmId: worker.oneGate.vmId, token };
+  return startWorkerPublisher({
+    put: (values) => putVm(access, values),
+    state: relay.state,
+    queue: relay.queue,
+    periodMs: worker.publishPeriodMs,
+    sampleMs: 1_000,
+    retryMs: 10_000,
+    log: relay.config.log,
+    now: () => performance.now(),
+  });
 }

@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
 import { ONEGATE_ATTRIBUTES } from '../../core/facts/oneflow.ts';
-import { STARTED_UNITS, UNITS } from '../../core/facts/units.ts';
+import { ROLE_UNITS, UNITS } from '../../core/facts/units.ts';
 import { VERSION } from '../../core/facts/version.ts';
 import { EXIT } from '../../core/lib/failure.ts';
 import { type ReportRuntime, renderReport } from '../../core/render/report.ts';
@@ -34,7 +34,8 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
     return EXIT.refused;
   }
   let prepared = result.prepared;
-  for (const unit of STARTED_UNITS) {
+  const units = ROLE_UNITS[prepared.plan.role];
+  for (const unit of units) {
     stage.host.services.enable(unit);
     stage.host.services.start(unit);
   }
@@ -54,7 +55,7 @@ export async function bootstrap(stage: StageEnvironment, options: BootstrapOptio
   if (typeof oneGate !== 'string') log('warning', `bootstrap: OneGate ${oneGateText}`);
   writeReport(stage, prepared, {
     services: Object.fromEntries(
-      STARTED_UNITS.map((unit) => [unit, stage.host.services.isActive(unit) ? 'active' : 'inactive']),
+      units.map((unit) => [unit, stage.host.services.isActive(unit) ? 'active' : 'inactive']),
     ),
     model,
     letsEncrypt: acme.text,

@@ -31,7 +31,9 @@ export function configure(stage: StageEnvironment): number {
   for (const warning of warnings) log('warning', warning);
   log(
     'info',
-    `configure: ${plan.sizing.threads} threads, context ${plan.sizing.contextSize} tokens, TLS ${tls.mode}`,
+    plan.sizing === null
+      ? `configure: OneFlow ${plan.role}, no model on this VM, TLS ${tls.mode}`
+      : `configure: ${plan.role === 'standalone' ? '' : `OneFlow ${plan.role}, `}${plan.sizing.threads} threads, context ${plan.sizing.contextSize} tokens, TLS ${tls.mode}`,
   );
   ensureDirectories(DIRECTORIES, { root: stage.host.root, owners: stage.owners });
   const previous = snapshot(
@@ -54,6 +56,12 @@ export function configure(stage: StageEnvironment): number {
       writeConfigureErrors(stage.host.root, [problem], stage.now());
       return EXIT.failed;
     }
+  }
+  // A role change: what this role does not run stops now, and stays off at the next boot.
+  for (const unit of plan.unused) {
+    if (!stage.host.services.isActive(unit)) continue;
+    log('info', `configure: ${unit} is not used by the ${plan.role} role; stopping and disabling it`);
+    stage.host.services.disableNow(unit);
   }
   if (changed.some((path) => path.startsWith('/etc/systemd/'))) stage.host.services.daemonReload();
   for (const service of plan.services) {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { LAYOUT } from '../../core/facts/layout.ts';
 import { readHostFacts } from '../host/reader.ts';
+import { oneGateAccess } from '../onegate/client.ts';
 import { type PrepareResult, prepare as prepareFlow } from '../prepare/prepare.ts';
 import type { StageEnvironment } from './environment.ts';
 import { readRuntime } from './runtimeState.ts';
@@ -27,6 +28,7 @@ export function prepare(stage: StageEnvironment): PrepareResult {
     readHost: () =>
       readHostFacts({ procDir: stage.procDir, diskPath: posix.join(stage.host.root, LAYOUT.localaiModels) }),
     target: stage.host.target,
+    oneGate: oneGateAccess(stage.host.root, stage.env),
     now: stage.now(),
     runtime: readRuntime(posix.join(stage.host.root, LAYOUT.stateDir)),
     ...bundleDigest(stage.host.root),

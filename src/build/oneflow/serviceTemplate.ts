@@ -15,6 +15,7 @@
  */
 import {
   FLOW_TIMINGS,
+  FRONT_ADDRESS_SUBSTITUTION,
   SERVICE_ROLES,
   type ServiceRole,
   WORKER_BOUNDS,
@@ -99,6 +100,10 @@ function roleShape(role: ServiceRole) {
   };
 }
 
+/** A worker learns its front's address from OneFlow's parent-attribute substitution. */
+const frontAddressOf = (role: ServiceRole): Record<string, string> =>
+  role === 'worker' ? { [DECLARATIONS.frontAddress.name]: FRONT_ADDRESS_SUBSTITUTION } : {};
+
 const serviceShape = {
   deployment: 'straight',
   description:
@@ -122,7 +127,7 @@ export function serviceTemplate(templateId = 0, declarations = DECLARATION_LIST)
       ...roleShape(role),
       template_contents: {
         NIC: [{ NETWORK_ID: `$${SERVICE_NETWORK}` }],
-        CONTEXT: { [DECLARATIONS.role.name]: role },
+        CONTEXT: { [DECLARATIONS.role.name]: role, ...frontAddressOf(role) },
       },
       user_inputs: inputsOf(roleInputs(role, declarations)),
     })),
@@ -145,6 +150,7 @@ export function marketplaceServiceTemplate(declarations = DECLARATION_LIST) {
         vm_template_contents: [
           `NIC = [ NETWORK_ID = "$${SERVICE_NETWORK}" ]`,
           `${DECLARATIONS.role.name} = "${role}"`,
+          ...Object.entries(frontAddressOf(role)).map(([name, value]) => `${name} = "${value}"`),
           ...inputs.map((declaration) => `${declaration.name} = "$${declaration.name}"`),
         ].join('\n'),
         custom_attrs: inputsOf(roleInputs(role, declarations)),

@@ -134,6 +134,11 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   const root = posix.resolve(options.dir);
   // systemd's StateDirectory= makes this directory on the appliance.
   mkdirSync(posix.join(root, RELAY_STATE_DIR), { recursive: true, mode: 0o700 });
+  const { sizing } = prepared.plan;
+  if (sizing === null)
+    throw refusedError('the sandbox serves one VM', [
+      'ONEAPP_COPILOT_SERVICE_ROLE is front, which runs no model: use standalone (the default) here.',
+    ]);
   const relayFile = relayConfigFile({
     settings: prepared.settings,
     upstreamKeyFile: null,
@@ -141,8 +146,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
     upstream: { host: options.upstream.hostname, port: Number(options.upstream.port || 80) },
     warmup: {
       prefixes: prepared.settings.apiWarmup,
-      budgetTokens: warmupBudget(prepared.plan.sizing.promptCacheMib, prepared.plan.sizing.contextSize)
-        .budgetTokens,
+      budgetTokens: warmupBudget(sizing.promptCacheMib, sizing.contextSize).budgetTokens,
       storePath: posix.join(root, WARMUP_STORE_PATH),
       keyNamesPath: posix.join(root, RELAY_KEY_NAMES_PATH),
     },

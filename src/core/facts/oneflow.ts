@@ -11,6 +11,13 @@ export type CopilotRole = (typeof COPILOT_ROLES)[number];
 export const SERVICE_ROLES = ['front', 'worker'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
+/** A VM's OneGate access: one-context's ONEGATE_ENDPOINT, VMID and token (TOKEN=YES in the VM's CONTEXT). */
+export interface OneGateAccess {
+  readonly endpoint: string;
+  readonly token: string;
+  readonly vmId: string;
+}
+
 /** The service secret's least length (ONEAPP_COPILOT_SERVICE_SECRET). */
 export const SERVICE_SECRET_MIN_LENGTH = 32;
 
@@ -55,6 +62,23 @@ export const FLOW_TIMINGS = {
 
 /** The front moves a key off its home worker only when that worker has at least this many waiting (front-counted). */
 export const SPILL_QUEUE_DEFAULT = 2;
+
+/** The port a worker's nginx serves its front on (the worker site; the front's membership reaches it there). */
+export const WORKER_HTTPS_PORT = 443;
+
+/**
+ * How a worker learns its front's address: OneFlow's parent-attribute substitution in the worker role's template
+ * (evaluated when the worker VM is created; `front` is in the worker's parents).
+ */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: OneFlow's own substitution syntax, written into the template as is
+export const FRONT_ADDRESS_SUBSTITUTION = '${front.TEMPLATE.CONTEXT.ETH0_IP}';
+
+/** Where configure keeps the OneGate token and the service secret for the relay's user (root:relay 0640). */
+export const SERVICE_FILES = {
+  oneGateToken: '/etc/slm-copilot/onegate.token',
+  serviceSecret: '/etc/slm-copilot/service.secret',
+  routerConfig: '/etc/slm-copilot/router.json',
+} as const;
 
 /** Cardinality bounds of the worker role in the generated template. */
 export const WORKER_BOUNDS = { min: 1, initial: 2, max: 8 } as const;

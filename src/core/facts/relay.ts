@@ -79,6 +79,13 @@ export interface RelayConfigFile extends RelayLimits {
   readonly readiness: { readonly pollIntervalMs: number; readonly warmupModel: string } | false;
   /** Absent: no prefix learning, no re-warming (sandboxes, older files). */
   readonly warmup?: WarmupConfigFile;
+  /** A OneFlow worker's: READY and the load go to OneGate (src/appliance/relay/workerPublisher.ts). */
+  readonly worker?: WorkerPublicationFile;
+}
+
+export interface WorkerPublicationFile {
+  readonly oneGate: { readonly endpoint: string; readonly vmId: string; readonly tokenFile: string };
+  readonly publishPeriodMs: number;
 }
 
 export const RELAY_DEFAULTS = {

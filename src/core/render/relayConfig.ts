@@ -61,8 +61,8 @@ export function relayConfigFile(input: RelayConfigInput): RelayConfigFile {
   };
 }
 
-export function renderRelayConfig(input: RelayConfigInput): string {
-  return `${JSON.stringify(relayConfigFile(input), null, 2)}\n`;
+export function renderRelayConfig(file: RelayConfigFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
 }
 
 /** The key names file (RELAY_KEY_NAMES_PATH): names only, deduplicated and sorted, never a key. */

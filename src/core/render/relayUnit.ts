@@ -5,7 +5,7 @@
 import { USERS } from '../facts/layout.ts';
 import { UNITS, unitPath } from '../facts/units.ts';
 import { RELAY_CONFIG_PATH } from './relayConfig.ts';
-import { SHARED_HARDENING } from './unitHardening.ts';
+import { NETWORK_ALLOWED, NODE_SERVICE_HARDENING, SHARED_HARDENING } from './unitHardening.ts';
 
 export const RELAY_UNIT_PATH = unitPath(UNITS.relay);
 export const RELAY_USER = USERS.relay;
@@ -14,6 +14,8 @@ export interface RelayUnitInput {
   /** The slm-copilot launcher. */
   readonly launcher?: string;
   readonly configPath?: string;
+  /** A OneFlow worker's relay publishes to OneGate: network beyond loopback. */
+  readonly oneGate?: boolean;
 }
 
 export function renderRelayUnit(input: RelayUnitInput = {}): string {
@@ -39,11 +41,7 @@ StateDirectory=slm-copilot-relay
 StateDirectoryMode=0750
 WorkingDirectory=/var/lib/slm-copilot-relay
 ${SHARED_HARDENING}
-ProtectProc=invisible
-SystemCallFilter=@system-service
-SystemCallErrorNumber=EPERM
-AmbientCapabilities=
-UMask=0077
+${input.oneGate === true ? `${NETWORK_ALLOWED}\n` : ''}${NODE_SERVICE_HARDENING}
 
 [Install]
 WantedBy=multi-user.target

@@ -5,6 +5,7 @@
 
 import { LAYOUT } from '../facts/layout.ts';
 import { MODEL } from '../facts/model.ts';
+import { FLOW_TIMINGS, WORKER_HTTPS_PORT } from '../facts/oneflow.ts';
 import { WARMUP_STORE_PATH } from '../facts/relay.ts';
 import type { Endpoint } from '../host/endpoint.ts';
 import { formatBytes } from '../lib/bytes.ts';
@@ -24,7 +25,8 @@ export interface TlsSummary {
 export interface ReportInput {
   readonly version: string;
   readonly endpoint: Endpoint;
-  readonly sizing: Sizing;
+  /** null on a OneFlow front (no model there). */
+  readonly sizing: Sizing | null;
   readonly secrets: Secrets;
   readonly settings: Settings;
   readonly warnings: readonly string[];
@@ -69,32 +71,76 @@ function warmupEntries(prefixes: number, sizing: Sizing): ReadonlyArray<readonly
   ];
 }
 
+/** A OneFlow VM's role, and what it serves. */
+function serviceSection(input: ReportInput): Section {
+  const { settings } = input;
+  return [
+    'OneFlow service',
+    settings.role === 'front'
+      ? [
+          [
+            'role',
+            'front: TLS, API keys and CORS here; each key is routed to the worker holding its prompt cache',
+          ],
+          [
+            'workers',
+            `the service's RUNNING and READY workers, listed from OneGate every ${FLOW_TIMINGS.membershipPeriodS} s (slm-copilot doctor shows them)`,
+          ],
+          ['model', 'not loaded on this VM (LocalAI is off): the workers serve it'],
+        ]
+      : [
+          ['role', `worker: serves only the front at ${settings.frontAddress ?? ''}`],
+          [
+            'onegate',
+            `READY=YES once the model is ready, then the queue and busy share every ${FLOW_TIMINGS.publishPeriodS} s`,
+          ],
+        ],
+  ];
+}
+
 type Section = readonly [title: string, entries: ReadonlyArray<readonly [string, string | number]>];
 
 export function renderReport(input: ReportInput): string {
   const { endpoint, sizing, secrets, settings } = input;
   const firstKey = secrets.apiKeys[0];
+  const role = settings.role;
+  const clientFacing = role !== 'worker';
   const sections: Section[] = [
+    ...(role === 'standalone' ? [] : [serviceSection(input)]),
     [
       'Connection',
-      [
-        ['endpoint', endpoint.url],
-        ['base_url', endpoint.baseUrl],
-        ['model', MODEL.id],
-      ],
+      clientFacing
+        ? [
+            ['endpoint', endpoint.url],
+            ['base_url', endpoint.baseUrl],
+            ['model', MODEL.id],
+          ]
+        : [
+            [
+              'serves',
+              `only the front at ${settings.frontAddress ?? ''} (port ${WORKER_HTTPS_PORT}, service secret)`,
+            ],
+          ],
     ],
     [
       'Cline',
-      [
-        ['api_provider', 'OpenAI Compatible'],
-        ['base_url', endpoint.baseUrl],
-        ['api_key', firstKey === undefined ? '' : firstKey.key],
-        ['model_id', MODEL.id],
-        ['context_window_size', sizing.contextSize],
-        ['supports_images', 'off (no vision projector is loaded)'],
-      ],
+      !clientFacing
+        ? []
+        : [
+            ['api_provider', 'OpenAI Compatible'],
+            ['base_url', endpoint.baseUrl],
+            ['api_key', firstKey === undefined ? '' : firstKey.key],
+            ['model_id', MODEL.id],
+            [
+              'context_window_size',
+              sizing === null
+                ? 'as the workers report it (their ONEAPP_COPILOT_MODEL_CONTEXT)'
+                : sizing.contextSize,
+            ],
+            ['supports_images', 'off (no vision projector is loaded)'],
+          ],
     ],
-    ['API keys', secrets.apiKeys.map((entry) => [entry.name, entry.key] as const)],
+    ['API keys', clientFacing ? secrets.apiKeys.map((entry) => [entry.name, entry.key] as const) : []],
     [
       'TLS',
       input.tls === null
@@ -109,28 +155,33 @@ export function renderReport(input: ReportInput): string {
     ],
     [
       'Basic auth',
-      [
-        ['user', settings.authUser],
-        ['password', secrets.password],
-      ],
+      clientFacing
+        ? [
+            ['user', settings.authUser],
+            ['password', secrets.password],
+          ]
+        : [],
     ],
     [
       'Sizing',
-      [
-        ['threads', sizing.threads],
-        ['context_size', sizing.contextSize],
-        ['prompt_cache_mib', sizing.promptCacheMib],
-        [
-          'memory_budget',
-          `${formatBytes(sizing.memory.totalBytes, 'memory')} of ${formatBytes(sizing.memory.hostBytes, 'memory')}`,
-        ],
-        ...sizing.memory.parts.map(
-          (part) => [`memory.${part.key}`, `${formatBytes(part.bytes, 'memory')} (${part.name})`] as const,
-        ),
-        ['cpu_flags', sizing.cpuFlags.join(' ') || 'none of avx, avx2, avx512f, fma, f16c'],
-      ],
+      sizing === null
+        ? []
+        : [
+            ['threads', sizing.threads],
+            ['context_size', sizing.contextSize],
+            ['prompt_cache_mib', sizing.promptCacheMib],
+            [
+              'memory_budget',
+              `${formatBytes(sizing.memory.totalBytes, 'memory')} of ${formatBytes(sizing.memory.hostBytes, 'memory')}`,
+            ],
+            ...sizing.memory.parts.map(
+              (part) =>
+                [`memory.${part.key}`, `${formatBytes(part.bytes, 'memory')} (${part.name})`] as const,
+            ),
+            ['cpu_flags', sizing.cpuFlags.join(' ') || 'none of avx, avx2, avx512f, fma, f16c'],
+          ],
     ],
-    ['Warm-up', warmupEntries(settings.apiWarmup, sizing)],
+    ['Warm-up', sizing === null ? [] : warmupEntries(role === 'worker' ? 0 : settings.apiWarmup, sizing)],
     [
       'Status',
       input.runtime === undefined
@@ -147,20 +198,22 @@ export function renderReport(input: ReportInput): string {
     ['Warnings', input.warnings.map((warning, index) => [`warning.${index + 1}`, warning] as const)],
     [
       'Test',
-      [
-        [
-          'curl',
-          `curl --cacert ca.pem ${endpoint.baseUrl}/chat/completions -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" -d '{"model":"${MODEL.id}","messages":[{"role":"user","content":"Say hello"}]}'`,
-        ],
-        [
-          'get_ca',
-          `curl -k ${endpoint.url}/ca.pem -o ca.pem  (then compare its SHA-256 fingerprint with the one above)`,
-        ],
-      ],
+      !clientFacing
+        ? []
+        : [
+            [
+              'curl',
+              `curl --cacert ca.pem ${endpoint.baseUrl}/chat/completions -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" -d '{"model":"${MODEL.id}","messages":[{"role":"user","content":"Say hello"}]}'`,
+            ],
+            [
+              'get_ca',
+              `curl -k ${endpoint.url}/ca.pem -o ca.pem  (then compare its SHA-256 fingerprint with the one above)`,
+            ],
+          ],
     ],
     [
       'Client tools',
-      input.bundleSha256 === undefined
+      input.bundleSha256 === undefined || !clientFacing
         ? []
         : [
             ['download', `${endpoint.url}/slm-copilot.mjs`],

@@ -24,3 +24,14 @@ CapabilityBoundingSet=
 RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
 IPAddressDeny=any
 IPAddressAllow=localhost`;
+
+/** After SHARED_HARDENING, for a service that talks to OneGate (and, on a front, to the workers) over the network. */
+export const NETWORK_ALLOWED = `# Reaches OneGate (and, on a OneFlow front, the workers) over the network.
+IPAddressAllow=any`;
+
+/** The tail of the Node services' units (relay, router): no other processes visible, system calls, no capabilities. */
+export const NODE_SERVICE_HARDENING = `ProtectProc=invisible
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+AmbientCapabilities=
+UMask=0077`;

@@ -12,6 +12,7 @@ import {
   parseDomain,
   parseEmail,
   parseInteger,
+  parseIpv4,
   parsePassword,
   parseRole,
   parseServiceSecret,
@@ -219,6 +220,18 @@ export const DECLARATIONS = {
     userInput: { mandatory: false, type: 'password' },
     serviceRoles: ['front', 'worker'],
     parse: optional(parseServiceSecret),
+  },
+  frontAddress: {
+    name: 'ONEAPP_COPILOT_SERVICE_FRONT',
+    stage: 'configure',
+    description:
+      "A OneFlow worker's front: the IPv4 address the worker serves, and the only one it lets in. The service template fills it from the front VM; required for the worker role, unused otherwise.",
+    default: '',
+    defaultLabel: 'empty (set by the service template for workers)',
+    secret: false,
+    userInput: { mandatory: false, type: 'text' },
+    serviceRoles: [],
+    parse: optional(parseIpv4),
   },
 } as const satisfies Record<string, Declaration<unknown>>;
 

@@ -1,6 +1,6 @@
 /** Loading the settings: from the environment and an optional context file, into values or all problems. */
 
-import { SERVICE_SECRET_MIN_LENGTH } from '../facts/oneflow.ts';
+import { FRONT_ADDRESS_SUBSTITUTION, SERVICE_SECRET_MIN_LENGTH } from '../facts/oneflow.ts';
 import { pairProblems } from './certificate.ts';
 import { DECLARATIONS, type SettingKey, type Settings } from './declarations.ts';
 import type { ParseContext, SettingsProblem } from './types.ts';
@@ -58,6 +58,12 @@ export function loadSettings(values: ReadonlyMap<string, string>, context: Parse
     problems.push({
       variable: DECLARATIONS.serviceSecret.name,
       message: `no secret given, but ${DECLARATIONS.role.name} is ${parsed.role}: a OneFlow service's front and workers need the same secret of at least ${SERVICE_SECRET_MIN_LENGTH} characters: set it as a service input when instantiating the service (e.g. openssl rand -hex 32).`,
+    });
+  }
+  if (parsed.role === 'worker' && parsed.frontAddress === null) {
+    problems.push({
+      variable: DECLARATIONS.frontAddress.name,
+      message: `no address given, but ${DECLARATIONS.role.name} is worker: a worker serves only its front and must know its address. The SLM-Copilot service template sets it (${DECLARATIONS.frontAddress.name} = "${FRONT_ADDRESS_SUBSTITUTION}" in the worker role); when you write your own, add that line to the worker role.`,
     });
   }
   const warnings = unknownNames(values);

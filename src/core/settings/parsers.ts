@@ -151,3 +151,14 @@ export function parseServiceSecret(text: string): Parsed<string> {
   }
   return problems.length > 0 ? refused(...problems) : ok(text);
 }
+
+/** A dotted-quad IPv4 address (a OneFlow worker's front). */
+export function parseIpv4(text: string): Parsed<string> {
+  const address = text.trim();
+  const parts = address.split('.');
+  if (parts.length === 4 && parts.every((part) => /^(0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255))
+    return ok(address);
+  return refused(
+    `${quote(text)} is not an IPv4 address; expected four numbers from 0 to 255 joined by dots, e.g. 10.0.0.5 (the service template sets the front's address).`,
+  );
+}

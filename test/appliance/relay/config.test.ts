@@ -75,7 +75,9 @@ describe('relay configuration', () => {
   it('relay.json and the systemd unit match their golden files', () => {
     assertGolden(
       new URL('./golden/relay.json', import.meta.url),
-      renderRelayConfig({ settings: settingsFrom(), upstreamKeyFile: '/etc/slm-copilot/localai-api.key' }),
+      renderRelayConfig(
+        relayConfigFile({ settings: settingsFrom(), upstreamKeyFile: '/etc/slm-copilot/localai-api.key' }),
+      ),
     );
     assertGolden(new URL('./golden/slm-copilot-relay.service', import.meta.url), renderRelayUnit());
   });

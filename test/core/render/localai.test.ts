@@ -4,11 +4,13 @@ import { parse } from 'yaml';
 import { MODEL, REQUEST_BODY_LIMIT_MIB } from '../../../src/core/facts/model.ts';
 import { computePlan, type Plan } from '../../../src/core/plan/plan.ts';
 import { localaiEnvironment } from '../../../src/core/render/localaiEnv.ts';
+import type { Sizing } from '../../../src/core/sizing/sizingPlan.ts';
 import { assertGolden } from '../../support/golden.ts';
 import { fixtureHost } from '../../support/hosts.ts';
 import { settingsFrom, TEST_SECRETS } from '../../support/settings.ts';
 
-function planFor(host: string, values: Record<string, string> = {}): Plan {
+/** A plan with the model (standalone or worker): its sizing is known. */
+function planFor(host: string, values: Record<string, string> = {}): Plan & { readonly sizing: Sizing } {
   const result = computePlan({
     settings: settingsFrom(values),
     host: fixtureHost(host),
@@ -17,7 +19,9 @@ function planFor(host: string, values: Record<string, string> = {}): Plan {
     tls: { mode: 'appliance-ca', caFingerprintSha256: 'AB:CD', leafNotAfter: 'Dec 31 00:00:00 2027 GMT' },
   });
   assert.ok(result.ok);
-  return result.plan;
+  const { sizing } = result.plan;
+  assert.ok(sizing !== null);
+  return { ...result.plan, sizing };
 }
 
 function content(plan: Plan, path: string): string {

@@ -59,6 +59,7 @@ describe('settings defaults (empty or unset)', () => {
     apiWarmup: 8,
     role: 'standalone',
     serviceSecret: null,
+    frontAddress: null,
   };
   for (const key of Object.keys(DECLARATIONS) as SettingKey[]) {
     it(`${DECLARATIONS[key].name} defaults to ${JSON.stringify(expected[key])}`, () => {
@@ -309,8 +310,9 @@ describe('ONEAPP_COPILOT_API_QUEUE_LIMIT', () => {
   });
 });
 
-describe('ONEAPP_COPILOT_SERVICE_ROLE and ONEAPP_COPILOT_SERVICE_SECRET', () => {
+describe('ONEAPP_COPILOT_SERVICE_ROLE, _SECRET and _FRONT', () => {
   const SECRET = 'service-secret-0123456789abcdef0123456789';
+  const FRONT = '10.0.0.5';
   it('accepts the three roles in any case', () => {
     assert.equal(accepted('role', 'Standalone'), 'standalone');
     assert.equal(accepted('role', 'standalone'), 'standalone');
@@ -318,6 +320,7 @@ describe('ONEAPP_COPILOT_SERVICE_ROLE and ONEAPP_COPILOT_SERVICE_SECRET', () => 
       const result = load({
         ONEAPP_COPILOT_SERVICE_ROLE: role.toUpperCase(),
         ONEAPP_COPILOT_SERVICE_SECRET: SECRET,
+        ONEAPP_COPILOT_SERVICE_FRONT: FRONT,
       });
       assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
       assert.equal(result.settings.role, role);
@@ -336,7 +339,7 @@ describe('ONEAPP_COPILOT_SERVICE_ROLE and ONEAPP_COPILOT_SERVICE_SECRET', () => 
   });
   it('requires the secret for front and worker, naming the role, and not standalone', () => {
     for (const role of ['front', 'worker']) {
-      const result = load({ ONEAPP_COPILOT_SERVICE_ROLE: role });
+      const result = load({ ONEAPP_COPILOT_SERVICE_ROLE: role, ONEAPP_COPILOT_SERVICE_FRONT: FRONT });
       assert.ok(!result.ok);
       assert.deepEqual(
         result.problems.map((p) => p.variable),
@@ -345,6 +348,18 @@ describe('ONEAPP_COPILOT_SERVICE_ROLE and ONEAPP_COPILOT_SERVICE_SECRET', () => 
       assert.match(result.problems[0]?.message ?? '', new RegExp(`ONEAPP_COPILOT_SERVICE_ROLE is ${role}`));
     }
     assert.ok(load({ ONEAPP_COPILOT_SERVICE_ROLE: 'standalone' }).ok);
+  });
+  it("requires a worker's front address with the template's substitution as the fix; refuses a non-address", () => {
+    const missing = load({ ONEAPP_COPILOT_SERVICE_ROLE: 'worker', ONEAPP_COPILOT_SERVICE_SECRET: SECRET });
+    assert.ok(!missing.ok);
+    assert.deepEqual(
+      missing.problems.map((p) => p.variable),
+      ['ONEAPP_COPILOT_SERVICE_FRONT'],
+    );
+    assert.match(missing.problems[0]?.message ?? '', /\$\{front\.TEMPLATE\.CONTEXT\.ETH0_IP\}/);
+    assert.ok(load({ ONEAPP_COPILOT_SERVICE_ROLE: 'front', ONEAPP_COPILOT_SERVICE_SECRET: SECRET }).ok);
+    const [bad] = refusedOnly('frontAddress', '10.0.0.256');
+    assert.match(bad ?? '', /"10\.0\.0\.256" is not an IPv4 address/);
   });
 });
 

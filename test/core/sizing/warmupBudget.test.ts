@@ -33,6 +33,7 @@ describe('warm-up budget', () => {
     const file = planned.plan.files.find((entry) => entry.path === RELAY_CONFIG_PATH);
     const relay = JSON.parse(file?.content ?? '{}');
     const { sizing } = planned.plan;
+    assert.ok(sizing !== null);
     assert.deepEqual(relay.warmup, {
       prefixes: 3,
       budgetTokens: warmupBudget(sizing.promptCacheMib, sizing.contextSize).budgetTokens,
