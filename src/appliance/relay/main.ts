@@ -30,7 +30,7 @@ export function loadRelayOptions(path: string) {
 }
 
 /**
- * Starts the relay and stops it cleanly on SIGTERM/SIGINT (systemd stop). Resolves with the running relay;
+ * Starts the relay and stops it cleanly on SIGTERM/SIGINT (systemd stop); a OneFlow worker's drains first. Resolves with the running relay;
  * `handleSignals: false` leaves signals alone (tests).
  */
 export async function runRelayFromConfigFile(
@@ -43,7 +43,10 @@ export async function runRelayFromConfigFile(
     const stop = (signal: NodeJS.Signals) => {
       relay.config.log(`relay: ${signal}, stopping`);
       publisher?.stop();
-      void relay.close().then(() => process.exit(0));
+      // A worker's streams finish (the front retries new requests elsewhere; the unit's TimeoutStopSec bounds
+      // the wait); a single VM's relay stops at once, as its clients have nowhere else to go.
+      const drained = publisher === null ? Promise.resolve() : relay.drain();
+      void drained.then(() => relay.close()).then(() => process.exit(0));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
