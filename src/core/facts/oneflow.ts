@@ -80,5 +80,11 @@ export const SERVICE_FILES = {
   routerConfig: '/etc/slm-copilot/router.json',
 } as const;
 
+/** The router's GET /health body: how many workers it routes to now (doctor reads it on a front). */
+export interface RouterHealth {
+  readonly status: 'ok' | 'no worker ready';
+  readonly workers: number;
+}
+
 /** Cardinality bounds of the worker role in the generated template. */
 export const WORKER_BOUNDS = { min: 1, initial: 2, max: 8 } as const;
