@@ -107,7 +107,7 @@ export function healthyFront(workers: number): Scenario {
     listening: ['0.0.0.0:443', '127.0.0.1:8081'],
     relay: {
       status: workers > 0 ? 200 : 503,
-      body: JSON.stringify({ status: workers > 0 ? 'ok' : 'no worker ready', workers }),
+      body: JSON.stringify({ status: workers > 0 ? 'ready' : 'down', workers }),
     },
     modelFile: false,
   };

@@ -150,7 +150,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
           res,
           workers.size > 0 ? 200 : 503,
           JSON.stringify({
-            status: workers.size > 0 ? 'ok' : 'no worker ready',
+            status: workers.size > 0 ? 'ready' : 'down',
             workers: workers.size,
           } satisfies RouterHealth),
           { 'cache-control': 'no-store' },
