@@ -42,16 +42,23 @@ export async function runRelayFromConfigFile(
   if (options.handleSignals ?? true) {
     const stop = (signal: NodeJS.Signals) => {
       relay.config.log(`relay: ${signal}, stopping`);
-      publisher?.stop();
-      // A worker's streams finish (the front retries new requests elsewhere; the unit's TimeoutStopSec bounds
-      // the wait); a single VM's relay stops at once, as its clients have nowhere else to go.
-      const drained = publisher === null ? Promise.resolve() : relay.drain();
-      void drained.then(() => relay.close()).then(() => process.exit(0));
+      void stopRelay(relay, publisher).then(() => process.exit(0));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
   return relay;
+}
+
+/**
+ * Stops the relay as systemd's stop does. A OneFlow worker's (it has a publisher) drains first: its streams finish
+ * while the front retries new requests elsewhere, bounded by the unit's TimeoutStopSec; a single VM's relay stops
+ * at once, as its clients have nowhere else to go.
+ */
+export async function stopRelay(relay: RunningRelay, publisher: WorkerPublisher | null): Promise<void> {
+  publisher?.stop();
+  if (publisher !== null) await relay.drain();
+  await relay.close();
 }
 
 /** A OneFlow worker's relay tells OneGate when it is READY and how loaded it is (the file's `worker` part). */

@@ -12,7 +12,7 @@ import { type BrokenGateway, startBrokenGateway, type Tamper } from '../../suppo
 import { APPLIANCE_NODE, jsonOf, requireBundle, runBundleAsync } from '../../support/bundle.ts';
 import { makeTestPki } from '../../support/certificates.ts';
 import { runMain } from '../../support/cli.ts';
-import { type Gateway, startGateway, startSandboxFront } from '../../support/gateway.ts';
+import { type Gateway, type SandboxFront, startGateway, startSandboxFront } from '../../support/gateway.ts';
 import { startWorkerSite } from '../../support/oneflow/workerSite.ts';
 import { freePort } from '../../support/ports.ts';
 
@@ -51,6 +51,27 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
     const args = ['check', url, '--key', gateway.key, ...extra];
     return node === undefined ? runMain(args) : runBundleAsync(args, { node });
   };
+  /** check with every credential against a sandbox front, trusting its CA: it passes and is verified. */
+  async function checkVerified(front: SandboxFront): Promise<Report> {
+    const { user, password } = front.sandbox.credentials;
+    const run = await runMain([
+      'check',
+      front.sandbox.url,
+      '--key',
+      front.key,
+      '--fingerprint',
+      new X509Certificate(front.caPem).fingerprint256,
+      '--user',
+      user,
+      '--password',
+      password,
+      '--json',
+    ]);
+    const report = jsonOf<Report>(run);
+    assert.equal(run.status, 0, run.stdout);
+    assert.equal(report.verified, true);
+    return report;
+  }
   const failing = (report: Report) => report.results.filter((r) => r.status === 'fail').map((r) => r.id);
   const result = (report: Report, id: string) => report.results.find((r) => r.id === id);
 
@@ -72,20 +93,8 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
   }
 
   it('passes every check against the sandbox (nginx + relay + stand-in with native tool calls)', async () => {
-    const { user, password } = gateway.sandbox.credentials;
     const before = gateway.standin.requests.length;
-    const run = await check(gateway.sandbox.url, [
-      '--fingerprint',
-      fingerprint,
-      '--user',
-      user,
-      '--password',
-      password,
-      '--json',
-    ]);
-    const report = jsonOf<Report>(run);
-    assert.equal(run.status, 0, run.stdout);
-    assert.equal(report.verified, true);
+    const report = await checkVerified(gateway);
     assert.deepEqual(
       report.results.map((r) => `${r.id}:${r.status}`),
       [
@@ -174,23 +183,7 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
     ]);
     const front = await startSandboxFront(`http://127.0.0.1:${router.port}`);
     try {
-      const { user, password } = front.sandbox.credentials;
-      const run = await runMain([
-        'check',
-        front.sandbox.url,
-        '--key',
-        front.key,
-        '--fingerprint',
-        new X509Certificate(front.caPem).fingerprint256,
-        '--user',
-        user,
-        '--password',
-        password,
-        '--json',
-      ]);
-      const report = jsonOf<Report>(run);
-      assert.equal(run.status, 0, run.stdout);
-      assert.equal(report.verified, true);
+      const report = await checkVerified(front);
       assert.deepEqual(
         report.results.filter((r) => r.status !== 'pass').map((r) => r.id),
         [],

@@ -3,10 +3,12 @@
  * tsx workerProcess.ts '<json>'`): llama-server and the relay on the namespace's loopback, nginx with the rendered
  * worker site on the namespace's address, its own CA (test PKI), and what the appliance publishes to OneGate: the CA
  * fingerprint (bootstrap's publication), then READY=YES and the metrics (the relay's worker publisher). Prints one
- * JSON line when it serves; SIGTERM stops it; SIGUSR1 kills its nginx (a worker whose front door died).
+ * JSON line when it serves; SIGTERM stops it as systemd stops a worker (the relay drains first); SIGUSR1 kills its
+ * nginx (a worker whose front door died).
  */
 import { X509Certificate } from 'node:crypto';
 import { oneGateAccess, putVm } from '../../../src/appliance/onegate/client.ts';
+import { stopRelay } from '../../../src/appliance/relay/main.ts';
 import { startRelay } from '../../../src/appliance/relay/server.ts';
 import { startWorkerPublisher } from '../../../src/appliance/relay/workerPublisher.ts';
 import { RELAY_ADDRESS } from '../../../src/core/facts/layout.ts';
@@ -71,12 +73,13 @@ async function main(): Promise<void> {
   const line: WorkerReadyLine = { enginePort: engine.port, caFingerprint };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   process.on('SIGUSR1', () => nginx.kill('SIGKILL'));
+  // As the appliance's worker stops: the relay drains (its streams finish, new requests get 503), then nginx goes.
   process.once('SIGTERM', () => {
-    publisher.stop();
-    nginx.kill('SIGTERM');
-    void relay
-      .close()
-      .then(() => engine.stop())
+    void stopRelay(relay, publisher)
+      .then(() => {
+        nginx.kill('SIGTERM');
+        return engine.stop();
+      })
       .then(() => process.exit(0));
   });
 }
