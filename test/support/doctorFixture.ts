@@ -51,13 +51,66 @@ export const HEALTHY: Scenario = {
 /** One configured root, made once (configure takes a second), copied per scenario. */
 let configured: string | null = null;
 
+async function configuredWith(context: readonly string[]): Promise<string> {
+  const root = newRoot();
+  const run = await runStageHere(root, 'configure', context);
+  if (run.status !== 0) throw new Error(`configure failed:\n${run.stderr}`);
+  return root;
+}
+
 /** Configures the root the scenarios copy (in a before hook). */
 export async function configureOnce(): Promise<void> {
-  if (configured !== null) return;
-  const root = newRoot();
-  const run = await runStageHere(root, 'configure', []);
-  if (run.status !== 0) throw new Error(`configure failed:\n${run.stderr}`);
-  configured = root;
+  if (configured === null) configured = await configuredWith([]);
+}
+
+/** A OneFlow VM's context: its role, the service secret, OneGate access, and a worker's front. */
+export const FRONT_ADDRESS = '10.0.0.5';
+const SERVICE_CONTEXT = [
+  "ONEAPP_COPILOT_SERVICE_SECRET='service-secret-0123456789abcdef0123456789'",
+  "ONEGATE_ENDPOINT='http://10.0.0.1:5030'",
+  "VMID='7'",
+  "TOKENTXT='onegate-token-of-vm-7'",
+];
+
+/** A root configured as a OneFlow front or worker (a front with these API keys). */
+export function configuredRole(role: 'front' | 'worker', apiKeys: readonly string[] = []): Promise<string> {
+  return configuredWith([
+    `ONEAPP_COPILOT_SERVICE_ROLE='${role}'`,
+    ...SERVICE_CONTEXT,
+    ...(role === 'worker' ? [`ONEAPP_COPILOT_SERVICE_FRONT='${FRONT_ADDRESS}'`] : []),
+    ...(apiKeys.length === 0 ? [] : [`ONEAPP_COPILOT_AUTH_KEYS='${apiKeys.join(',')}'`]),
+  ]);
+}
+
+/** A worker serving: the standalone units, its relay having published READY=YES. */
+export const HEALTHY_WORKER: Scenario = {
+  ...HEALTHY,
+  units: {
+    ...RUNNING,
+    'slm-copilot-relay.service': {
+      active: 'active',
+      sub: 'running',
+      journal: 'relay: listening on 127.0.0.1:8081\nrelay: OneGate READY=YES published\n',
+    },
+  },
+};
+
+/** A front routing to `workers` workers: nginx and the router, no LocalAI, no model file. */
+export function healthyFront(workers: number): Scenario {
+  return {
+    host: 'epyc-passthrough-smt-32g',
+    units: {
+      'slm-copilot-router.service': { active: 'active', sub: 'running' },
+      'nginx.service': { active: 'active', sub: 'running' },
+      'slm-copilot-renew.timer': { active: 'active', sub: 'waiting' },
+    },
+    listening: ['0.0.0.0:443', '127.0.0.1:8081'],
+    relay: {
+      status: workers > 0 ? 200 : 503,
+      body: JSON.stringify({ status: workers > 0 ? 'ready' : 'down', workers }),
+    },
+    modelFile: false,
+  };
 }
 
 export function configuredRoot(): string {

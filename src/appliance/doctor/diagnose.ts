@@ -14,6 +14,14 @@ import {
 } from './hardwareFindings.ts';
 import type { DoctorObservations } from './observations.ts';
 import { configureErrorFindings, contextFinding, driftFinding, parseReport } from './reportFindings.ts';
+import {
+  keysPerWorkerFinding,
+  oneGateTokenFinding,
+  readyPublishedFinding,
+  routerFinding,
+  routerWorkers,
+  workerSiteFinding,
+} from './roleFindings.ts';
 import { portFindings, relayFinding, unitFinding } from './serviceFindings.ts';
 import { certificateFindings } from './tlsFindings.ts';
 
@@ -31,6 +39,8 @@ export function diagnose(observed: DoctorObservations): Result[] {
     );
   }
   const host = observed.host;
+  // A front runs no model: its CPU, RAM, model disk and file, and LocalAI are not looked at.
+  const model = settings.role !== 'front';
   let sizing = null;
   if ('error' in host) {
     results.push(
@@ -43,22 +53,36 @@ export function diagnose(observed: DoctorObservations): Result[] {
   } else {
     const sized = planSizing(settings, host);
     sizing = sized.ok ? sized.sizing : null;
-    results.push(cpuFinding(host));
-    results.push(coresFinding(host, sized.ok ? sized.sizing.threads : host.cpu.physicalCores));
-    results.push(memoryFinding(host, sized));
-    results.push(diskFinding(host));
+    if (model) {
+      results.push(cpuFinding(host));
+      results.push(coresFinding(host, sized.ok ? sized.sizing.threads : host.cpu.physicalCores));
+      results.push(memoryFinding(host, sized));
+      results.push(diskFinding(host));
+    }
   }
-  results.push(modelFileFinding(observed.modelFileBytes));
-  results.push(variantFinding(cpuVariantFromLog(observed.units[UNITS.localai]?.journal ?? null)));
+  if (model) {
+    results.push(modelFileFinding(observed.modelFileBytes));
+    results.push(variantFinding(cpuVariantFromLog(observed.units[UNITS.localai]?.journal ?? null)));
+  }
   for (const [unit, unitObserved] of Object.entries(observed.units))
     results.push(unitFinding(unit, unitObserved));
-  results.push(...portFindings(observed.listening, settings.tlsDomain));
-  results.push(relayFinding(observed.relayHealth));
+  results.push(...portFindings(observed.listening, settings.tlsDomain, settings.role));
+  if (settings.role === 'front') {
+    results.push(routerFinding(observed.relayHealth));
+    results.push(keysPerWorkerFinding(observed.apiKeys, routerWorkers(observed.relayHealth)));
+  } else {
+    results.push(relayFinding(observed.relayHealth));
+  }
+  if (settings.role === 'worker') {
+    results.push(workerSiteFinding(observed.site, settings.frontAddress));
+    results.push(oneGateTokenFinding(observed.oneGateToken));
+    results.push(readyPublishedFinding(observed.units[UNITS.relay]?.journal ?? null));
+  }
   results.push(
     ...certificateFindings(observed.certificate, observed.caPublic, report, observed.addresses, observed.now),
   );
   results.push(contextFinding(observed.settings.ok ? null : observed.settings.problems));
   results.push(...configureErrorFindings(report));
-  results.push(driftFinding(observed.localaiEnv, sizing));
+  if (model) results.push(driftFinding(observed.localaiEnv, sizing));
   return results;
 }

@@ -20,6 +20,12 @@ export interface DoctorObservations {
   readonly certificate: string | null;
   readonly caPublic: string | null;
   readonly localaiEnv: string | null;
+  /** The nginx site: the client site (standalone, front) or the worker site. */
+  readonly site: string | null;
+  /** The API key map nginx reads (one line a key). */
+  readonly apiKeys: string | null;
+  /** Whether the OneGate token file a worker's relay and a front's router read exists. */
+  readonly oneGateToken: boolean;
   /** Size of the model file, null when it is missing. */
   readonly modelFileBytes: number | null;
   readonly units: Readonly<Record<string, UnitObservation>>;

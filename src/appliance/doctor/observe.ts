@@ -2,10 +2,11 @@
  * Gathers the doctor's observations: files under the root, /proc-style files, and what the host port's observer
  * says — systemctl, journalctl and the relay live on the VM, or their answers recorded under a root (port.ts).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { LAYOUT, ONE_ENV } from '../../core/facts/layout.ts';
 import { MODEL } from '../../core/facts/model.ts';
+import { SERVICE_FILES } from '../../core/facts/oneflow.ts';
 import { ROLE_UNITS } from '../../core/facts/units.ts';
 import { loadSettings } from '../../core/settings/load.ts';
 import type { HostPort } from '../host/port.ts';
@@ -85,6 +86,9 @@ export async function observe(
     certificate: readText(at(LAYOUT.tlsCertificate)),
     caPublic: readText(at(LAYOUT.tlsCaPublic)),
     localaiEnv: readText(at(LAYOUT.localaiEnvFile)),
+    site: readText(at(LAYOUT.nginxSite)),
+    apiKeys: readText(at(LAYOUT.nginxApiKeys)),
+    oneGateToken: existsSync(at(SERVICE_FILES.oneGateToken)),
     modelFileBytes,
     units: Object.fromEntries(
       ROLE_UNITS[(loaded.ok ? loaded.settings : defaults.settings).role].map((unit) => [

@@ -1,5 +1,6 @@
 /** Each service's state and last error, the ports that must listen, the relay's readiness. Pure. */
 import { LOCALAI_ADDRESS, RELAY_ADDRESS } from '../../core/facts/layout.ts';
+import type { CopilotRole } from '../../core/facts/oneflow.ts';
 import { UNITS } from '../../core/facts/units.ts';
 import type { Problem } from '../../core/lib/failure.ts';
 import { fail, pass, type Result, skip, warn } from '../../core/lib/result.ts';
@@ -98,11 +99,23 @@ interface PortRule {
   readonly unit: string;
 }
 
-const PORTS: readonly PortRule[] = [
-  { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, unit: UNITS.nginx },
+const HTTPS_PORT: PortRule = { port: 443, what: 'nginx, HTTPS', loopbackOnly: false, unit: UNITS.nginx };
+
+const MODEL_PORTS: readonly PortRule[] = [
+  HTTPS_PORT,
   { port: RELAY_ADDRESS.port, what: 'the relay', loopbackOnly: true, unit: UNITS.relay },
   { port: LOCALAI_ADDRESS.port, what: 'LocalAI', loopbackOnly: true, unit: UNITS.localai },
 ];
+
+/** A front runs no model: its router listens where the relay would. */
+const PORTS: Readonly<Record<CopilotRole, readonly PortRule[]>> = {
+  standalone: MODEL_PORTS,
+  front: [
+    HTTPS_PORT,
+    { port: RELAY_ADDRESS.port, what: 'the router', loopbackOnly: true, unit: UNITS.router },
+  ],
+  worker: MODEL_PORTS,
+};
 
 /** Port 80 is nginx's only with a domain (ACME HTTP-01 and the redirect); without one nothing should listen there. */
 const HTTP_PORT: PortRule = {
@@ -112,10 +125,15 @@ const HTTP_PORT: PortRule = {
   unit: UNITS.nginx,
 };
 
-/** Every port that must listen, and whether port 80 does as `domain` (ONEAPP_COPILOT_TLS_DOMAIN) asks. */
-export function portFindings(sockets: readonly ListenSocket[] | null, domain: string | null): Result[] {
+/** Every port the role needs listening, and whether port 80 does as `domain` (ONEAPP_COPILOT_TLS_DOMAIN) asks. */
+export function portFindings(
+  sockets: readonly ListenSocket[] | null,
+  domain: string | null,
+  role: CopilotRole,
+): Result[] {
   if (sockets === null) return [skip('ports', 'Ports listening', '/proc/net/tcp could not be read', false)];
-  const rules = domain === null ? PORTS : [PORTS[0] as PortRule, HTTP_PORT, ...PORTS.slice(1)];
+  const ports = PORTS[role];
+  const rules = domain === null ? ports : [HTTPS_PORT, HTTP_PORT, ...ports.slice(1)];
   const findings = rules.map((rule) => requiredPort(rule, sockets));
   if (domain !== null) return findings;
   const http = sockets.filter((socket) => socket.port === HTTP_PORT.port);

@@ -15,6 +15,7 @@ import type { CommandLine } from '../../artifacts/archives/backendArchive.ts';
 import { APPLIANCE_TARGET, type ServingTarget } from '../../core/facts/target.ts';
 import { UNITS } from '../../core/facts/units.ts';
 import { runSync, succeeded } from '../../system/process.ts';
+import { READY_LOG } from '../relay/workerPublisher.ts';
 import { liveSystem, type SystemProbe } from './reader.ts';
 import { RELAY_HEALTH_URL, type RelayHealth, readRelayHealth } from './relayHealth.ts';
 import { recordingServices, recordUnder, type ServiceManager, systemd } from './services.ts';
@@ -64,13 +65,19 @@ const live = (name: string, args: readonly string[]): string | null => {
 
 /** LocalAI logs every request; the llama.cpp CPU build is named once, when the model loads: grep for it. */
 const VARIANT_PATTERN = 'libggml-cpu-|llama-cpp-(avx|fallback)';
+/** Lines doctor needs however long ago they were logged: LocalAI's CPU build, a worker relay's READY=YES. */
+const KEPT_LINES: Readonly<Record<string, string>> = {
+  [UNITS.localai]: VARIANT_PATTERN,
+  [UNITS.relay]: READY_LOG.mark,
+};
 
 function journal(unit: string): string | null {
   const lines = ['-u', unit, '-b', '--no-pager', '-o', 'cat'];
   const tail = live('journalctl', [...lines, '-n', '3000']);
-  if (unit !== UNITS.localai) return tail;
-  const variant = live('journalctl', [...lines, '--grep', VARIANT_PATTERN]);
-  return variant === null ? tail : `${variant}\n${tail ?? ''}`;
+  const pattern = KEPT_LINES[unit];
+  if (pattern === undefined) return tail;
+  const kept = live('journalctl', [...lines, '--grep', pattern]);
+  return kept === null ? tail : `${kept}\n${tail ?? ''}`;
 }
 
 const UNIT_PROPERTIES =

@@ -61,6 +61,11 @@ export const RELAY_ERRORS = {
     type: 'server_error',
     code: 'service_unavailable',
   }),
+  stopping: (): OpenAiError => ({
+    message: 'This worker is stopping and takes no new request. Retry: the front sends it to another worker.',
+    type: 'server_error',
+    code: 'service_unavailable',
+  }),
   broken: (): OpenAiError => ({
     message: 'The model server closed the stream before it finished.',
     type: 'server_error',

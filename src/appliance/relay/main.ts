@@ -30,7 +30,7 @@ export function loadRelayOptions(path: string) {
 }
 
 /**
- * Starts the relay and stops it cleanly on SIGTERM/SIGINT (systemd stop). Resolves with the running relay;
+ * Starts the relay and stops it cleanly on SIGTERM/SIGINT (systemd stop); a OneFlow worker's drains first. Resolves with the running relay;
  * `handleSignals: false` leaves signals alone (tests).
  */
 export async function runRelayFromConfigFile(
@@ -42,13 +42,23 @@ export async function runRelayFromConfigFile(
   if (options.handleSignals ?? true) {
     const stop = (signal: NodeJS.Signals) => {
       relay.config.log(`relay: ${signal}, stopping`);
-      publisher?.stop();
-      void relay.close().then(() => process.exit(0));
+      void stopRelay(relay, publisher).then(() => process.exit(0));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
   return relay;
+}
+
+/**
+ * Stops the relay as systemd's stop does. A OneFlow worker's (it has a publisher) drains first: its streams finish
+ * while the front retries new requests elsewhere, bounded by the unit's TimeoutStopSec; a single VM's relay stops
+ * at once, as its clients have nowhere else to go.
+ */
+export async function stopRelay(relay: RunningRelay, publisher: WorkerPublisher | null): Promise<void> {
+  publisher?.stop();
+  if (publisher !== null) await relay.drain();
+  await relay.close();
 }
 
 /** A OneFlow worker's relay tells OneGate when it is READY and how loaded it is (the file's `worker` part). */

@@ -31,6 +31,11 @@ export interface RunningRelay {
   queue(): { readonly waiting: number; readonly active: number };
   /** Prompt-prefix learning and re-warming; null when off. */
   readonly warmer: PrefixWarmer | null;
+  /**
+   * A stopping OneFlow worker: from now on new completions get 503 with Retry-After (the front retries another
+   * worker), while those already accepted run to their end; resolves when none is left.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         });
   /** The learned prefix of each open chat completion, for its token count when it ends. */
   const prefixOf = new Map<CompletionExchange, string>();
+  /** Set by drain(): called when the last accepted completion ends. */
+  let drained: (() => void) | null = null;
   const monitor =
     config.readiness === false
       ? null
@@ -79,6 +86,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     onUnreachable: () => monitor?.report({ type: 'unreachable' }),
     onDone: (exchange) => {
       open.delete(exchange);
+      if (open.size === 0) drained?.();
       const hash = prefixOf.get(exchange);
       prefixOf.delete(exchange);
       if (warmer === null) return;
@@ -111,13 +119,21 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
           proxyPlain(config, upstream, req, res, () => monitor?.report({ type: 'unreachable' }));
           return;
         case 'completion':
-          void acceptCompletion(context, open, req, res, route.route, (exchange, body, key) => {
-            if (warmer === null) return;
-            const hash = route.route === 'chat' ? warmer.observe(body, key) : null;
-            if (hash !== null) prefixOf.set(exchange, hash);
-            // A real request goes first: a running warm-up gives the model up before it queues.
-            warmer.preempt();
-          });
+          void acceptCompletion(
+            context,
+            open,
+            () => drained !== null,
+            req,
+            res,
+            route.route,
+            (exchange, body, key) => {
+              if (warmer === null) return;
+              const hash = route.route === 'chat' ? warmer.observe(body, key) : null;
+              if (hash !== null) prefixOf.set(exchange, hash);
+              // A real request goes first: a running warm-up gives the model up before it queues.
+              warmer.preempt();
+            },
+          );
           return;
         case 'method-not-allowed':
           send(
@@ -163,6 +179,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics: renderMetrics,
     queue: () => ({ waiting: queue.waiting, active: queue.active }),
     warmer,
+    drain: () => {
+      const done = new Promise<void>((resolve) => {
+        drained = resolve;
+      });
+      config.log(`relay: stopping: new completions get 503, ${open.size} accepted finish first`);
+      if (open.size === 0) drained?.();
+      return done;
+    },
     close: async () => {
       monitor?.stop();
       warmer?.close();
@@ -178,6 +202,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
 async function acceptCompletion(
   context: ExchangeContext,
   open: Set<CompletionExchange>,
+  stopping: () => boolean,
   req: IncomingMessage,
   res: ServerResponse,
   route: CompletionRoute,
@@ -190,6 +215,13 @@ async function acceptCompletion(
   if (read.kind === 'aborted') return;
   if (read.kind === 'too-large') {
     send(res, 413, jsonError(RELAY_ERRORS.tooLarge(config.bodyLimitBytes)), { connection: 'close' });
+    return;
+  }
+  if (stopping()) {
+    send(res, 503, jsonError(RELAY_ERRORS.stopping()), {
+      'retry-after': String(config.retryAfterSeconds),
+      connection: 'close',
+    });
     return;
   }
   const prepared = prepareRequest(route, read.body);

@@ -6,6 +6,14 @@
 import { READY_ATTRIBUTE, WORKER_METRICS } from '../../core/facts/oneflow.ts';
 import type { ReadinessState } from '../../core/facts/relay.ts';
 
+/** The relay's log lines about READY=YES (doctor greps the relay's journal for `mark`). */
+const READY_MARK = 'OneGate READY=YES';
+export const READY_LOG = {
+  mark: READY_MARK,
+  published: `relay: ${READY_MARK} published`,
+  refused: `relay: ${READY_MARK} not published`,
+} as const;
+
 export interface WorkerPublisherOptions {
   /** OneGate `PUT /vm`. */
   readonly put: (values: Readonly<Record<string, string>>) => Promise<void>;
@@ -45,11 +53,11 @@ export function startWorkerPublisher(options: WorkerPublisherOptions): WorkerPub
         .put({ [READY_ATTRIBUTE.name]: READY_ATTRIBUTE.value })
         .then(() => {
           readyPublished = true;
-          options.log('relay: OneGate READY=YES published');
+          options.log(READY_LOG.published);
         })
         .catch((error: Error) => {
           nextReadyAttempt = options.now() + options.retryMs;
-          options.log(`relay: OneGate READY=YES not published (${error.message}); retrying`);
+          options.log(`${READY_LOG.refused} (${error.message}); retrying`);
         })
         .finally(() => {
           sending = false;

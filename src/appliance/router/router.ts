@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { type Agent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SERVICE_SECRET_HEADER } from '../../core/facts/headers.ts';
+import type { RouterHealth } from '../../core/facts/oneflow.ts';
 import { StickyTable } from '../../core/routing/stickyTable.ts';
 import { readBody } from '../relay/body.ts';
 import { jsonError, RELAY_ERRORS } from '../relay/errors.ts';
@@ -148,7 +149,10 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
         send(
           res,
           workers.size > 0 ? 200 : 503,
-          JSON.stringify({ status: workers.size > 0 ? 'ok' : 'no worker ready', workers: workers.size }),
+          JSON.stringify({
+            status: workers.size > 0 ? 'ready' : 'down',
+            workers: workers.size,
+          } satisfies RouterHealth),
           { 'cache-control': 'no-store' },
         );
         return;

@@ -1,6 +1,8 @@
 /** Checks of what the gateway lets through: health, authentication both ways, CORS, the model list. Pure. */
 
 import { LAYOUT } from '../../core/facts/layout.ts';
+import { WORKER_REFUSAL } from '../../core/facts/oneflow.ts';
+import { isRecord } from '../../core/lib/isRecord.ts';
 import { fail, pass, type Result, skip } from '../../core/lib/result.ts';
 import { type HttpResult, header, headerValues } from '../net/http.ts';
 import { errorMessage, explainFailure, ON_THE_VM } from './serverErrors.ts';
@@ -27,10 +29,25 @@ function jsonField(body: string, field: string): unknown {
   }
 }
 
+/** The answer of a OneFlow worker's nginx to anyone but its front: nothing else there serves a client. */
+export function isWorkerRefusal(result: HttpResult): boolean {
+  if (!result.ok || result.status !== 403) return false;
+  const error = jsonField(result.body, 'error');
+  return isRecord(error) && error.code === WORKER_REFUSAL.code;
+}
+
 export function evaluateHealth(result: HttpResult): Result {
   const id = 'health';
   const title = 'Health';
   if (!result.ok) return unreachable(id, title, 'GET /health', result);
+  if (isWorkerRefusal(result)) {
+    return fail(id, title, {
+      reason: 'this VM is a OneFlow worker; connect to the front',
+      cause:
+        "a worker serves only its service's front (ONEAPP_COPILOT_SERVICE_ROLE=worker): clients, keys and TLS for them are the front's",
+      fix: "use the front's address: oneflow show <service id> lists the front VM; its report (/etc/one-appliance/config) has the endpoint",
+    });
+  }
   const state = jsonField(result.body, 'status');
   if (result.status === 200 && state === 'ready') return pass(id, title, 'the model is loaded and ready');
   if (state === 'loading') {
@@ -38,6 +55,14 @@ export function evaluateHealth(result: HttpResult): Result {
       reason: 'the model is still loading (GET /health: loading)',
       cause: 'LocalAI reads the 14 GB model after every start; the first load after boot takes minutes',
       fix: `wait and re-run; if it stays so for more than 15 minutes, ${ON_THE_VM}`,
+    });
+  }
+  if (state === 'down' && jsonField(result.body, 'workers') === 0) {
+    return fail(id, title, {
+      reason: 'this OneFlow front has no worker ready (GET /health: down, 0 workers)',
+      cause:
+        'no worker VM of the service is RUNNING with READY=YES: still loading the model, failed, or none',
+      fix: 'wait for the workers to load the model; on the front, slm-copilot doctor shows the workers it knows',
     });
   }
   if (state === 'down') {

@@ -20,6 +20,7 @@ import {
   evaluateHealth,
   evaluateModels,
   evaluateRefusal,
+  isWorkerRefusal,
 } from './accessChecks.ts';
 import { evaluateAdminRoutes, type RouteProbe } from './adminRoutesCheck.ts';
 import { evaluateCline3, evaluateCline4 } from './clineChecks.ts';
@@ -107,28 +108,25 @@ export async function runCheck(input: CheckInput, hooks: CheckHooks = {}): Promi
   const trust = await step('checking the certificate', () => resolveTrust(target, input.trust));
   const probe =
     target.secure && trust.ok ? await step('TLS handshake', () => probeTls(target, trust.trust)) : null;
-  const tls = evaluateTls({ target, trust, probe, now: input.now });
-  emit(tls);
-  if (tls.status === 'fail' || !trust.ok) {
-    for (const [id, title] of CHECKS.slice(1)) {
-      emit(
-        skip(
-          id,
-          title,
-          'not run: the TLS check failed, and nothing is sent to a server that is not verified',
-          false,
-        ),
-      );
-    }
+  /** The checks after `done` are skipped for `reason`: the run stops there. */
+  const stop = (done: number, reason: string): CheckRun => {
+    for (const [id, title] of CHECKS.slice(done)) emit(skip(id, title, `not run: ${reason}`, false));
     hooks.progress?.clear();
     return { results, verified: false, exitCode: exitCodeOf(results) };
-  }
+  };
+  const tls = evaluateTls({ target, trust, probe, now: input.now });
+  emit(tls);
+  if (tls.status === 'fail' || !trust.ok)
+    return stop(1, 'the TLS check failed, and nothing is sent to a server that is not verified');
 
   const client = new HttpClient(target, trust.trust);
   const get = (path: string, headers: Record<string, string> = {}) =>
     client.request({ path, headers, timeoutMs: 30_000 });
   try {
-    emit(evaluateHealth(await step('GET /health', () => get('/health'))));
+    const health = await step('GET /health', () => get('/health'));
+    emit(evaluateHealth(health));
+    // A OneFlow worker refuses everyone but its front: one failure, not one per check.
+    if (isWorkerRefusal(health)) return stop(2, 'this VM is a OneFlow worker, which serves its front only');
     emit(
       evaluateRefusal(
         'auth-none',

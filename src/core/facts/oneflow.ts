@@ -80,5 +80,23 @@ export const SERVICE_FILES = {
   routerConfig: '/etc/slm-copilot/router.json',
 } as const;
 
+/**
+ * The router's GET /health body: ready as a single VM's relay says it (clients and `check` read a front like one),
+ * down with no worker; and how many workers it routes to now (doctor reads it on a front).
+ */
+export interface RouterHealth {
+  readonly status: 'ready' | 'down';
+  readonly workers: number;
+}
+
+/**
+ * A worker's answer to anyone but its front with the service secret (HTTP 403, an OpenAI-shaped error with this code):
+ * `slm-copilot check` recognises it and says to connect to the front.
+ */
+export const WORKER_REFUSAL = {
+  code: 'oneflow_worker',
+  message: 'This VM is a OneFlow worker and serves its front only: connect to the front.',
+} as const;
+
 /** Cardinality bounds of the worker role in the generated template. */
 export const WORKER_BOUNDS = { min: 1, initial: 2, max: 8 } as const;

@@ -7,6 +7,7 @@
 import { KEY_NAME_HEADER, SERVICE_SECRET_HEADER } from '../facts/headers.ts';
 import { RELAY_ADDRESS } from '../facts/layout.ts';
 import { REQUEST_BODY_LIMIT_MIB } from '../facts/model.ts';
+import { WORKER_REFUSAL } from '../facts/oneflow.ts';
 import { UPSTREAM_KEEPALIVE_SECONDS } from './nginxSite.ts';
 import { jsonError } from './nginxSnippets.ts';
 
@@ -76,7 +77,7 @@ server {
     error_page 403 @forbidden;
     location @forbidden {
         allow all;
-        ${jsonError(403, 'This worker serves its OneFlow front only.', 'forbidden')}
+        ${jsonError(403, WORKER_REFUSAL.message, WORKER_REFUSAL.code)}
     }
 
     location / {

@@ -14,9 +14,15 @@ export interface RelayUnitInput {
   /** The slm-copilot launcher. */
   readonly launcher?: string;
   readonly configPath?: string;
-  /** A OneFlow worker's relay publishes to OneGate: network beyond loopback. */
-  readonly oneGate?: boolean;
+  /**
+   * A OneFlow worker's relay publishes to OneGate (network beyond loopback) and, when stopped, lets its streams
+   * finish: for up to the API timeout, and before nginx stops (ordered after it) so they reach the front.
+   */
+  readonly worker?: { readonly apiTimeoutSeconds: number };
 }
+
+/** A single VM's relay stops at once. */
+const STOP_SECONDS = 10;
 
 export function renderRelayUnit(input: RelayUnitInput = {}): string {
   const launcher = input.launcher ?? '/usr/local/bin/slm-copilot';
@@ -24,8 +30,12 @@ export function renderRelayUnit(input: RelayUnitInput = {}): string {
   return `# Written by slm-copilot from the plan; changes here are overwritten at the next boot.
 [Unit]
 Description=SLM-Copilot relay: keeps long prompt processing alive for clients, queues and counts requests (127.0.0.1 only)
-# Ordered after LocalAI but independent of it: without LocalAI, /health says "down".
-After=network.target ${UNITS.localai}
+# Ordered after LocalAI but independent of it: without LocalAI, /health says "down".${
+    input.worker === undefined
+      ? ''
+      : "\n# A worker's also after nginx: when the VM stops, its streams drain through nginx before nginx stops."
+  }
+After=network.target ${UNITS.localai}${input.worker === undefined ? '' : ` ${UNITS.nginx}`}
 
 [Service]
 Type=simple
@@ -34,14 +44,14 @@ Group=${RELAY_USER}
 ExecStart=${launcher} relay --config ${config}
 Restart=on-failure
 RestartSec=2
-TimeoutStopSec=10
+TimeoutStopSec=${input.worker === undefined ? STOP_SECONDS : input.worker.apiTimeoutSeconds + STOP_SECONDS}
 Environment=NODE_ENV=production
 # Its own state directory: /var/lib/slm-copilot (secrets, TLS keys) is root's and stays so.
 StateDirectory=slm-copilot-relay
 StateDirectoryMode=0750
 WorkingDirectory=/var/lib/slm-copilot-relay
 ${SHARED_HARDENING}
-${input.oneGate === true ? `${NETWORK_ALLOWED}\n` : ''}${NODE_SERVICE_HARDENING}
+${input.worker === undefined ? '' : `${NETWORK_ALLOWED}\n`}${NODE_SERVICE_HARDENING}
 
 [Install]
 WantedBy=multi-user.target

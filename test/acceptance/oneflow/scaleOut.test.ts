@@ -9,11 +9,14 @@
  * b. a worker added to the stand-in gets new keys within one membership period; a worker removed, and one killed,
  *    lose none of the requests that arrive afterwards;
  * c. a worker refuses requests without the service secret and from another address; its engine and relay ports
- *    refuse connections from outside.
+ *    refuse connections from outside;
+ * d. a worker stopped (SIGTERM) while OneGate still lists it finishes the stream it serves, and answers the requests
+ *    after it 503, which the front sends to another worker.
  * Needs root, iproute2, nginx, curl and `make engine`.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { getServiceExtended } from '../../../src/appliance/onegate/client.ts';
@@ -234,6 +237,47 @@ describe('scale-out on OneFlow: sticky routing over workers in network namespace
       });
       assert.equal(outcome, 'ECONNREFUSED', `port ${port} of ${worker.address}`);
     }
+  });
+
+  it('d. a worker stopped mid-stream (SIGTERM, still READY in OneGate): its stream finishes, its keys go elsewhere at once', async () => {
+    const stopping = workers[3] as LabWorker;
+    const other = workers[0] as LabWorker;
+    pinTo('drain-long', stopping);
+    const long = streamTurn(`http://127.0.0.1:${router.port}`, {
+      key: 'drain-long',
+      messages: [
+        { role: 'system', content: agentSystem(6_000, 'drain') },
+        { role: 'user', content: 'Hi' },
+      ],
+      maxTokens: 8,
+    });
+    await waitFor(async () => router.inFlight(stopping.vmId) === 1, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(
+      router.inFlight(stopping.vmId),
+      1,
+      'the long stream is still in flight when the worker stops',
+    );
+    const exited = once(stopping.process, 'exit');
+    stopping.process.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const keys = ['drain-a', 'drain-b', 'drain-c'];
+    for (const key of keys) pinTo(key, stopping);
+    const servedBy = await Promise.all(keys.map((key) => oneTurn(key)));
+    assert.ok(router.inFlight(stopping.vmId) === 1, 'the long stream outlived the later requests');
+    assert.deepEqual(
+      servedBy,
+      keys.map(() => other.vmId),
+      'the later requests went to the other worker',
+    );
+    assert.ok(
+      log.some((line) => line.includes(`worker ${stopping.vmId} failed before answering (503)`)),
+      'the stopping worker answered 503',
+    );
+    const reply = await long;
+    assert.ok(promptOf(reply.timings) > 4_000, 'the long stream ended with its answer and usage');
+    assert.ok(!log.some((line) => line.includes(`worker ${stopping.vmId} broke a response`)), log.join('\n'));
+    await exited;
   });
 
   /** Every key's five turns, the keys concurrently, each key with its own workspace (system prompt). */

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runMain } from '../../support/cli.ts';
 import {
+  configuredRole,
   configureOnce,
   type FixtureRoot,
+  FRONT_ADDRESS,
   fixtureRoot,
   HEALTHY,
+  HEALTHY_WORKER,
+  healthyFront,
   RUNNING,
   removeFixtureRoots,
   type Scenario,
@@ -170,5 +176,112 @@ describe('slm-copilot doctor (on fixture hosts)', () => {
     assert.equal(finding.status, 'warn');
     assert.match(finding.reason, /listens on port 80 \(0\.0\.0\.0\) although no domain is set/);
     assert.match(finding.fix ?? '', /slm-copilot configure/);
+  });
+});
+
+describe('slm-copilot doctor on a OneFlow worker and front (fixture hosts)', () => {
+  let worker = '';
+  let front = '';
+  let frontTwoKeys = '';
+  before(async () => {
+    worker = await configuredRole('worker');
+    front = await configuredRole('front');
+    frontTwoKeys = await configuredRole('front', [
+      `alice:sk-alice-${'a'.repeat(32)}`,
+      `bob:sk-bob-${'b'.repeat(32)}`,
+    ]);
+  });
+  after(() => {
+    for (const root of [worker, front, frontTwoKeys]) rmSync(root, { recursive: true, force: true });
+    removeFixtureRoots();
+  });
+  const nonPassing = (findings: readonly Finding[]) =>
+    findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}: ${f.reason}`);
+
+  it('a serving worker: its site admits only the front, the OneGate token is there, READY=YES was published', async () => {
+    const result = await report(fixtureRoot(HEALTHY_WORKER, worker));
+    assert.equal(result.status, 0, JSON.stringify(result.findings, null, 2));
+    assert.deepEqual(nonPassing(result.findings), []);
+    assert.equal(
+      byId(result.findings, 'worker-site').reason,
+      `admits only the front at ${FRONT_ADDRESS} (ONEAPP_COPILOT_SERVICE_FRONT)`,
+    );
+    assert.equal(byId(result.findings, 'onegate-token').status, 'pass');
+    assert.match(byId(result.findings, 'onegate-ready').reason, /published READY=YES/);
+  });
+
+  it('a worker admitting another address, without its token, whose READY was refused: each a problem with its fix', async () => {
+    const fixture = fixtureRoot(
+      {
+        ...HEALTHY_WORKER,
+        units: {
+          ...RUNNING,
+          'slm-copilot-relay.service': {
+            active: 'active',
+            sub: 'running',
+            journal: 'relay: OneGate READY=YES not published (OneGate PUT /vm answered 401); retrying\n',
+          },
+        },
+      },
+      worker,
+    );
+    const site = join(fixture.root, 'etc/slm-copilot/nginx/slm-copilot.conf');
+    writeFileSync(site, readFileSync(site, 'utf8').replace(`allow ${FRONT_ADDRESS};`, 'allow 10.0.0.9;'));
+    rmSync(join(fixture.root, 'etc/slm-copilot/onegate.token'));
+    const result = await report(fixture);
+    assert.equal(result.status, 1);
+    assert.deepEqual(problems(result.findings), ['worker-site', 'onegate-token', 'onegate-ready']);
+    const siteFinding = byId(result.findings, 'worker-site');
+    assert.match(
+      siteFinding.reason,
+      /admits 10\.0\.0\.9, not only the front at 10\.0\.0\.5 \(ONEAPP_COPILOT_SERVICE_FRONT\)/,
+    );
+    assert.match(siteFinding.fix ?? '', /slm-copilot configure/);
+    assert.match(byId(result.findings, 'onegate-token').fix ?? '', /TOKEN=YES/);
+    assert.match(byId(result.findings, 'onegate-ready').reason, /answered 401/);
+  });
+
+  it('a worker serving the client site is a problem', async () => {
+    const fixture = fixtureRoot(HEALTHY_WORKER, worker);
+    const clientSite = readFileSync(join(front, 'etc/slm-copilot/nginx/slm-copilot.conf'), 'utf8');
+    writeFileSync(join(fixture.root, 'etc/slm-copilot/nginx/slm-copilot.conf'), clientSite);
+    const finding = byId((await report(fixture)).findings, 'worker-site');
+    assert.equal(finding.status, 'fail');
+    assert.match(finding.reason, /client site/);
+  });
+
+  it('a front with two workers and a key each: all well, and nothing about LocalAI, the model or its RAM', async () => {
+    const result = await report(fixtureRoot(healthyFront(2), frontTwoKeys));
+    assert.equal(result.status, 0, JSON.stringify(result.findings, null, 2));
+    assert.deepEqual(nonPassing(result.findings), []);
+    const ids = result.findings.map((f) => f.id);
+    for (const absent of [
+      'model-file',
+      'llama-cpu-variant',
+      'local-ai',
+      'port:8080',
+      'memory',
+      'config-drift',
+      'relay',
+    ])
+      assert.ok(!ids.includes(absent), `${absent} among ${ids.join(', ')}`);
+    assert.equal(byId(result.findings, 'router').reason, 'routes to 2 worker(s)');
+    assert.match(byId(result.findings, 'port:8081').reason, /the router: listening on 127\.0\.0\.1/);
+    assert.equal(byId(result.findings, 'keys-per-worker').reason, '2 API key(s) for 2 worker(s)');
+  });
+
+  it('a front whose router knows no worker fails with the fix; one key for three workers warns', async () => {
+    const none = await report(fixtureRoot(healthyFront(0), front));
+    assert.equal(none.status, 1);
+    assert.deepEqual(problems(none.findings), ['router']);
+    assert.match(byId(none.findings, 'router').reason, /knows no worker/);
+    assert.match(byId(none.findings, 'router').fix ?? '', /oneflow show/);
+
+    const crowded = await report(fixtureRoot(healthyFront(3), front));
+    const keys = byId(crowded.findings, 'keys-per-worker');
+    assert.equal(keys.status, 'warn');
+    assert.equal(keys.reason, '1 API key(s) for 3 workers');
+    assert.match(keys.cause ?? '', /one shared key pins everyone to one worker/);
+    assert.match(keys.fix ?? '', /give each user a key in ONEAPP_COPILOT_AUTH_KEYS/);
   });
 });

@@ -81,7 +81,7 @@ describe('configure per OneFlow role (recording host port)', () => {
 
   it("a worker: the worker site (front's address, secret; root:www-data 0640) and the relay publishing to OneGate", () => {
     const host = recordedHost(newRoot());
-    const run = configureWith(host, WORKER);
+    const run = configureWith(host, { ...WORKER, ONEAPP_COPILOT_API_TIMEOUT: '600' });
     assert.equal(run.code, 0, run.log);
     const root = host.root;
     const site = read(root, 'etc/slm-copilot/nginx/slm-copilot.conf');
@@ -95,7 +95,11 @@ describe('configure per OneFlow role (recording host port)', () => {
       publishPeriodMs: 90_000,
     });
     assert.equal(relay.warmup, undefined);
-    assert.match(read(root, 'etc/systemd/system/slm-copilot-relay.service'), /IPAddressAllow=any/);
+    const relayUnit = read(root, 'etc/systemd/system/slm-copilot-relay.service');
+    assert.match(relayUnit, /IPAddressAllow=any/);
+    // Stopped, it drains its streams (up to the API timeout) before nginx stops.
+    assert.match(relayUnit, /^TimeoutStopSec=610$/m);
+    assert.match(relayUnit, /^After=network\.target local-ai\.service nginx\.service$/m);
     assert.ok(existsSync(join(root, 'etc/systemd/system/local-ai.service')));
     assert.ok(!existsSync(join(root, 'etc/systemd/system/slm-copilot-router.service')));
     const report = read(root, 'etc/one-appliance/config');

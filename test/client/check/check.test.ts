@@ -3,11 +3,18 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startRelay } from '../../../src/appliance/relay/server.ts';
+import { startRouter } from '../../../src/appliance/router/router.ts';
+import { pinnedAgent } from '../../../src/appliance/router/workerLink.ts';
+import { KEY_NAME_HEADER } from '../../../src/core/facts/headers.ts';
+import { SPILL_QUEUE_DEFAULT } from '../../../src/core/facts/oneflow.ts';
 import { type BrokenGateway, startBrokenGateway, type Tamper } from '../../support/brokenGateway.ts';
 import { APPLIANCE_NODE, jsonOf, requireBundle, runBundleAsync } from '../../support/bundle.ts';
 import { makeTestPki } from '../../support/certificates.ts';
 import { runMain } from '../../support/cli.ts';
-import { type Gateway, startGateway } from '../../support/gateway.ts';
+import { type Gateway, type SandboxFront, startGateway, startSandboxFront } from '../../support/gateway.ts';
+import { startWorkerSite } from '../../support/oneflow/workerSite.ts';
+import { freePort } from '../../support/ports.ts';
 
 interface Report {
   verified: boolean;
@@ -22,6 +29,7 @@ interface Report {
   }[];
 }
 
+const SERVICE_SECRET = 'service-secret-0123456789abcdef0123456789';
 const PIECES = ['1', ' 2', ' 3', ' 4', ' 5', ' 6', ' 7', ' 8', ' 9', ' 10'];
 
 describe('slm-copilot check (the bundle, against the sandbox and broken gateways)', () => {
@@ -43,6 +51,27 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
     const args = ['check', url, '--key', gateway.key, ...extra];
     return node === undefined ? runMain(args) : runBundleAsync(args, { node });
   };
+  /** check with every credential against a sandbox front, trusting its CA: it passes and is verified. */
+  async function checkVerified(front: SandboxFront): Promise<Report> {
+    const { user, password } = front.sandbox.credentials;
+    const run = await runMain([
+      'check',
+      front.sandbox.url,
+      '--key',
+      front.key,
+      '--fingerprint',
+      new X509Certificate(front.caPem).fingerprint256,
+      '--user',
+      user,
+      '--password',
+      password,
+      '--json',
+    ]);
+    const report = jsonOf<Report>(run);
+    assert.equal(run.status, 0, run.stdout);
+    assert.equal(report.verified, true);
+    return report;
+  }
   const failing = (report: Report) => report.results.filter((r) => r.status === 'fail').map((r) => r.id);
   const result = (report: Report, id: string) => report.results.find((r) => r.id === id);
 
@@ -64,20 +93,8 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
   }
 
   it('passes every check against the sandbox (nginx + relay + stand-in with native tool calls)', async () => {
-    const { user, password } = gateway.sandbox.credentials;
     const before = gateway.standin.requests.length;
-    const run = await check(gateway.sandbox.url, [
-      '--fingerprint',
-      fingerprint,
-      '--user',
-      user,
-      '--password',
-      password,
-      '--json',
-    ]);
-    const report = jsonOf<Report>(run);
-    assert.equal(run.status, 0, run.stdout);
-    assert.equal(report.verified, true);
+    const report = await checkVerified(gateway);
     assert.deepEqual(
       report.results.map((r) => `${r.id}:${r.status}`),
       [
@@ -107,6 +124,76 @@ describe('slm-copilot check (the bundle, against the sandbox and broken gateways
       bodies.some((b) => b.tools === undefined && JSON.stringify(b.messages).includes('<read_file>')),
       'a request with XML tools in text',
     );
+  });
+
+  it('against a OneFlow worker: one failure saying to connect to the front, nothing else sent', async () => {
+    const port = await freePort();
+    const nginx = await startWorkerSite({
+      address: '127.0.0.1',
+      port,
+      // Not this test's address: the worker refuses it, as it refuses every client.
+      frontAddress: '10.255.255.1',
+      secret: SERVICE_SECRET,
+      tls: { chainPem: serverPem, keyPem: serverKey, caPem: gateway.caPem },
+    });
+    try {
+      const run = await check(`https://127.0.0.1:${port}`, ['--fingerprint', fingerprint, '--json']);
+      const report = jsonOf<Report>(run);
+      assert.equal(run.status, 1, run.stdout);
+      assert.equal(result(report, 'tls')?.status, 'pass');
+      assert.deepEqual(failing(report), ['health']);
+      assert.equal(result(report, 'health')?.reason, 'this VM is a OneFlow worker; connect to the front');
+      assert.match(result(report, 'health')?.fix ?? '', /front's address/);
+      assert.deepEqual(
+        report.results.filter((r) => r.status !== 'skip').map((r) => r.id),
+        ['tls', 'health'],
+      );
+    } finally {
+      nginx.kill('SIGTERM');
+    }
+  });
+
+  it('against a OneFlow front (client site → router → worker site → relay): every check passes as on one VM', async () => {
+    const relay = await startRelay({
+      port: 0,
+      upstreamUrl: gateway.standin.url,
+      readiness: false,
+      log: () => {},
+    });
+    const workerPort = await freePort();
+    const worker = await startWorkerSite({
+      address: '127.0.0.1',
+      port: workerPort,
+      frontAddress: '127.0.0.1',
+      secret: SERVICE_SECRET,
+      tls: { chainPem: serverPem, keyPem: serverKey, caPem: gateway.caPem },
+      relay: { host: '127.0.0.1', port: relay.port },
+    });
+    const router = await startRouter({
+      host: '127.0.0.1',
+      port: 0,
+      secret: SERVICE_SECRET,
+      keyNameHeader: KEY_NAME_HEADER,
+      spillQueue: SPILL_QUEUE_DEFAULT,
+      bodyLimitBytes: 8 * 1024 * 1024,
+      log: () => {},
+    });
+    router.setWorkers([
+      { id: '7', baseUrl: `https://127.0.0.1:${workerPort}`, agent: pinnedAgent(gateway.caPem) },
+    ]);
+    const front = await startSandboxFront(`http://127.0.0.1:${router.port}`);
+    try {
+      const report = await checkVerified(front);
+      assert.deepEqual(
+        report.results.filter((r) => r.status !== 'pass').map((r) => r.id),
+        [],
+      );
+    } finally {
+      await front.sandbox.stop();
+      await router.close();
+      worker.kill('SIGTERM');
+      await relay.close();
+    }
   });
 
   it('prints one line per check and a summary, on the appliance runtime too (Node 24)', async () => {

@@ -3,22 +3,19 @@
  * tsx workerProcess.ts '<json>'`): llama-server and the relay on the namespace's loopback, nginx with the rendered
  * worker site on the namespace's address, its own CA (test PKI), and what the appliance publishes to OneGate: the CA
  * fingerprint (bootstrap's publication), then READY=YES and the metrics (the relay's worker publisher). Prints one
- * JSON line when it serves; SIGTERM stops it; SIGUSR1 kills its nginx (a worker whose front door died).
+ * JSON line when it serves; SIGTERM stops it as systemd stops a worker (the relay drains first); SIGUSR1 kills its
+ * nginx (a worker whose front door died).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { oneGateAccess, putVm } from '../../../src/appliance/onegate/client.ts';
+import { stopRelay } from '../../../src/appliance/relay/main.ts';
 import { startRelay } from '../../../src/appliance/relay/server.ts';
 import { startWorkerPublisher } from '../../../src/appliance/relay/workerPublisher.ts';
-import { waitForPort } from '../../../src/build/sandbox/nginxProcess.ts';
 import { RELAY_ADDRESS } from '../../../src/core/facts/layout.ts';
 import { ONEGATE_ATTRIBUTES } from '../../../src/core/facts/oneflow.ts';
-import { renderNginxWorkerSite } from '../../../src/core/render/nginxWorkerSite.ts';
 import { startEngine } from '../../../tools/engine/server.ts';
 import { makeTestPki } from '../certificates.ts';
+import { startWorkerSite } from './workerSite.ts';
 
 export interface WorkerProcessConfig {
   readonly address: string;
@@ -54,33 +51,13 @@ async function main(): Promise<void> {
     log,
   });
   const pki = makeTestPki();
-  const dir = mkdtempSync(join(tmpdir(), 'slm-worker-nginx-'));
-  mkdirSync(join(dir, 'logs'));
-  writeFileSync(join(dir, 'server.pem'), pki.leafPem + pki.caPem);
-  writeFileSync(join(dir, 'server.key'), pki.leafKeyPem);
-  writeFileSync(join(dir, 'ca.pem'), pki.caPem);
-  const site = renderNginxWorkerSite({
-    listen: { host: config.address, port: config.port },
+  const nginx = await startWorkerSite({
+    address: config.address,
+    port: config.port,
     frontAddress: config.frontAddress,
     secret: config.secret,
-    certificate: join(dir, 'server.pem'),
-    key: join(dir, 'server.key'),
-    caPublic: join(dir, 'ca.pem'),
-    timeoutSeconds: 600,
+    tls: { chainPem: pki.leafPem + pki.caPem, keyPem: pki.leafKeyPem, caPem: pki.caPem },
   });
-  writeFileSync(join(dir, 'site.conf'), site);
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `pid ${dir}/nginx.pid;\nerror_log ${dir}/logs/error.log;\ndaemon off;\nmaster_process off;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  include ${dir}/site.conf;\n}\n`,
-  );
-  const nginx: ChildProcess = spawn(
-    'nginx',
-    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', `${dir}/logs/error.log`],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  await waitForPort(config.address, config.port, nginx, 20_000);
   const caFingerprint = new X509Certificate(pki.caPem).fingerprint256;
   await putVm(access, { [ONEGATE_ATTRIBUTES.caFingerprint]: caFingerprint });
   const publisher = startWorkerPublisher({
@@ -96,12 +73,13 @@ async function main(): Promise<void> {
   const line: WorkerReadyLine = { enginePort: engine.port, caFingerprint };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   process.on('SIGUSR1', () => nginx.kill('SIGKILL'));
+  // As the appliance's worker stops: the relay drains (its streams finish, new requests get 503), then nginx goes.
   process.once('SIGTERM', () => {
-    publisher.stop();
-    nginx.kill('SIGTERM');
-    void relay
-      .close()
-      .then(() => engine.stop())
+    void stopRelay(relay, publisher)
+      .then(() => {
+        nginx.kill('SIGTERM');
+        return engine.stop();
+      })
       .then(() => process.exit(0));
   });
 }
