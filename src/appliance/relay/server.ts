@@ -3,13 +3,13 @@
  * kept alive; /v1/models, /health and /metrics are answered at once.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ReadinessState } from '../../core/facts/relay.ts';
 import { readBody } from './body.ts';
 import { CompletionExchange, type ExchangeContext } from './completion.ts';
 import { type RelayConfig, type RelayOptions, resolveRelayConfig } from './config.ts';
 import { jsonError, RELAY_ERRORS } from './errors.ts';
 import { clientResponseHeaders, keyNameOf, upstreamRequestHeaders } from './headers.ts';
+import { listenOn } from './listen.ts';
 import { RelayMetrics } from './metrics.ts';
 import { type CompletionRoute, prepareRequest } from './normalise.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';
@@ -159,14 +159,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   server.keepAliveTimeout = config.serverKeepAliveMs;
   server.timeout = 0;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, config.host, config.port);
   config.log(
     `relay: listening on ${config.host}:${port}, upstream ${config.upstreamUrl}, grace ${config.graceMs / 1000} s, keep-alive every ${config.keepAliveIntervalMs / 1000} s, timeout ${config.timeoutMs / 1000} s, queue limit ${config.queueLimit}`,
   );

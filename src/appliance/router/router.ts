@@ -8,13 +8,13 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Agent, request } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { SERVICE_SECRET_HEADER } from '../../core/facts/headers.ts';
 import type { RouterHealth } from '../../core/facts/oneflow.ts';
 import { StickyTable } from '../../core/routing/stickyTable.ts';
 import { readBody } from '../relay/body.ts';
 import { jsonError, RELAY_ERRORS } from '../relay/errors.ts';
 import { clientResponseHeaders, keyNameOf, upstreamRequestHeaders } from '../relay/headers.ts';
+import { listenOn } from '../relay/listen.ts';
 import { routeOf } from '../relay/routes.ts';
 import { send } from '../relay/server.ts';
 
@@ -181,14 +181,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     }
   });
   server.timeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, options.host, options.port);
   options.log(`router: listening on ${options.host}:${port}, spill at ${options.spillQueue} waiting`);
   return {
     port,
