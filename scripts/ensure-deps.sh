@@ -22,6 +22,7 @@ have() {
     qemu-system-x86) command -v qemu-system-x86_64 >/dev/null 2>&1 ;;
     qemu-utils) command -v qemu-img >/dev/null 2>&1 ;;
     e2fsprogs) command -v mke2fs >/dev/null 2>&1 || [ -x /usr/sbin/mke2fs ] ;;
+    iproute2) command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] ;;
     debootstrap) command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
   esac
@@ -46,10 +47,11 @@ fi
 # yamllint for linting, packer to validate the image template, make for make itself, ruby to check the
 # certification spec's syntax, ssh-keygen for the build tests' key, git for the make-lock tests; cmake, g++ and git
 # build the test engine (make engine: llama-server), python3 with numpy generates its test models; QEMU, debootstrap,
-# xorriso and e2fsprogs build and boot the test guest (test/acceptance/boot).
+# xorriso and e2fsprogs build and boot the test guest (test/acceptance/boot); iproute2 (ip netns, veth, bridge) gives
+# the OneFlow scale-out suite's front and workers their own addresses (test/acceptance/oneflow).
 missing=()
 packages=(make nginx openssl curl ca-certificates shellcheck yamllint packer pebble certbot ruby openssh-client git
-  cmake g++ python3 python3-numpy qemu-system-x86 qemu-utils debootstrap xorriso e2fsprogs)
+  cmake g++ python3 python3-numpy qemu-system-x86 qemu-utils debootstrap xorriso e2fsprogs iproute2)
 for pkg in "${packages[@]}"; do
   have "$pkg" || missing+=("$pkg")
 done
