@@ -165,10 +165,15 @@ export async function restartEngine(engine: RunningEngine, options: EngineOption
   return startEngine({ ...options, port: engine.port });
 }
 
-/** The relay's count of warm-ups that ended with `outcome`, from its /metrics text. */
-export function warmups(relay: RunningRelay, outcome: 'ok' | 'cancelled' | 'error' = 'ok'): number {
-  const match = new RegExp(`slm_copilot_warmup_requests_total\\{outcome="${outcome}"\\} (\\d+)`).exec(
-    relay.metrics(),
-  );
-  return match === null ? 0 : Number(match[1]);
+/** One sample of the relay's /metrics text, e.g. `slm_copilot_warmup_passes_total` (0 when absent). */
+export function relayMetric(relay: RunningRelay, sample: string): number {
+  const line = relay
+    .metrics()
+    .split('\n')
+    .find((text) => text.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
 }
+
+/** The relay's count of warm-ups that ended with `outcome`. */
+export const warmups = (relay: RunningRelay, outcome: 'ok' | 'cancelled' | 'error' = 'ok'): number =>
+  relayMetric(relay, `slm_copilot_warmup_requests_total{outcome="${outcome}"}`);

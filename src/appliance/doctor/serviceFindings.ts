@@ -132,20 +132,21 @@ export function portFindings(
   role: CopilotRole,
 ): Result[] {
   if (sockets === null) return [skip('ports', 'Ports listening', '/proc/net/tcp could not be read', false)];
-  const ports = PORTS[role];
-  const rules = domain === null ? ports : [HTTPS_PORT, HTTP_PORT, ...ports.slice(1)];
-  const findings = rules.map((rule) => requiredPort(rule, sockets));
-  if (domain !== null) return findings;
+  const [https, ...rest] = PORTS[role].map((rule) => requiredPort(rule, sockets));
+  return [https as Result, httpPortFinding(sockets, domain), ...rest];
+}
+
+/** With a domain port 80 must listen; without one it should be closed. */
+function httpPortFinding(sockets: readonly ListenSocket[], domain: string | null): Result {
+  if (domain !== null) return requiredPort(HTTP_PORT, sockets);
   const http = sockets.filter((socket) => socket.port === HTTP_PORT.port);
-  const closed =
-    http.length === 0
-      ? pass('port:80', 'Port 80', 'closed: no domain is set, so the API is HTTPS only')
-      : warn('port:80', 'Port 80', {
-          reason: `something listens on port 80 (${[...new Set(http.map((s) => s.address))].join(', ')}) although no domain is set`,
-          cause: 'a configuration from before ONEAPP_COPILOT_TLS_DOMAIN was emptied, or another service',
-          fix: 'run slm-copilot configure (nginx then serves port 80 only with a domain); ss -ltnp shows who listens',
-        });
-  return [findings[0] as Result, closed, ...findings.slice(1)];
+  if (http.length === 0)
+    return pass('port:80', 'Port 80', 'closed: no domain is set, so the API is HTTPS only');
+  return warn('port:80', 'Port 80', {
+    reason: `something listens on port 80 (${[...new Set(http.map((s) => s.address))].join(', ')}) although no domain is set`,
+    cause: 'a configuration from before ONEAPP_COPILOT_TLS_DOMAIN was emptied, or another service',
+    fix: 'run slm-copilot configure (nginx then serves port 80 only with a domain); ss -ltnp shows who listens',
+  });
 }
 
 function requiredPort(rule: PortRule, sockets: readonly ListenSocket[]): Result {

@@ -17,6 +17,11 @@ import { summariseCapture } from '../../../tools/guest/pcap.ts';
 import { log } from '../../../tools/guest/run.ts';
 import { BootSession, parseReport } from './session.ts';
 
+/** A one-line chat completion (cases e and g). */
+const HELLO = JSON.stringify({
+  model: 'devstral-small-2',
+  messages: [{ role: 'user', content: 'Say hello' }],
+});
 /** What the appliance runs (src/appliance/stages/bootstrap.ts starts them). */
 const APPLIANCE_UNITS = [
   'local-ai.service',
@@ -245,10 +250,7 @@ describe('the appliance boots under QEMU with a context CD', { timeout: 40 * 60_
       const answer = await session.https('/v1/chat/completions', {
         key,
         method: 'POST',
-        body: JSON.stringify({
-          model: 'devstral-small-2',
-          messages: [{ role: 'user', content: 'Say hello' }],
-        }),
+        body: HELLO,
         timeoutMs: 2_000,
       });
       assert.equal(answer.status, 503, `right after the kill: ${answer.status} ${answer.body}`);
@@ -338,10 +340,7 @@ describe('the appliance boots under QEMU with a context CD', { timeout: 40 * 60_
       const completion = await session.https('/v1/chat/completions', {
         key,
         method: 'POST',
-        body: JSON.stringify({
-          model: 'devstral-small-2',
-          messages: [{ role: 'user', content: 'Say hello' }],
-        }),
+        body: HELLO,
         timeoutMs: 60_000,
       });
       assert.equal(completion.status, 200, `one completion: ${completion.status} ${completion.body}`);

@@ -14,6 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { RunningRelay } from '../../../src/appliance/relay/server.ts';
 import { MODEL_ID, type RunningEngine, startEngine } from '../../../tools/engine/server.ts';
 import { runPromptCacheCheck } from '../../../tools/standin/contract.ts';
 import {
@@ -21,6 +22,7 @@ import {
   describeTimings,
   firstTurn,
   recomputed,
+  relayMetric,
   restartEngine,
   streamTurn,
   type Timings,
@@ -33,7 +35,7 @@ const SYSTEM_TOKENS = 4200;
 const ENGINE = { size: 'small' as const, maxTokens: 1, cacheRamMib: 512, contextSize: 16_384 };
 const storeIn = (name: string) => join(mkdtempSync(join(tmpdir(), `${name}-`)), 'prefixes.json');
 const relayUrl = (relay: { port: number }) => `http://127.0.0.1:${relay.port}`;
-const passes = (metrics: string) => Number(/slm_copilot_warmup_passes_total (\d+)/.exec(metrics)?.[1] ?? 0);
+const passes = (relay: RunningRelay) => relayMetric(relay, 'slm_copilot_warmup_passes_total');
 
 describe('prefix warm-up on llama-server', () => {
   test('after a restart the first request recomputes ≥ 95% cold and ≤ 2% after the relay re-warmed its prefix', async () => {
@@ -101,11 +103,11 @@ describe('prefix warm-up on llama-server', () => {
       // B's session, then A's: A is the most recent, so the pass warms A first, then B.
       await streamTurn(relayUrl(relay), firstTurn('bob', systems.bob, 'List the open issues.'));
       await streamTurn(relayUrl(relay), firstTurn('alice', systems.alice, 'Add a unit test for the parser.'));
-      const passesBefore = passes(relay.metrics());
+      const passesBefore = passes(relay);
 
       engine = await restartEngine(engine, ENGINE);
       await until(() => warmups(relay) === 2, 60_000, 'both prefixes re-warmed');
-      assert.equal(passes(relay.metrics()), passesBefore + 1, 'one pass for the engine start');
+      assert.equal(passes(relay), passesBefore + 1, 'one pass for the engine start');
       const order = lines.flatMap((line) => /warm-up \S+ key=(\w+) done/.exec(line)?.[1] ?? []);
       assert.deepEqual(order, ['alice', 'bob'], lines.join('\n'));
 

@@ -20,6 +20,7 @@ import {
   describeTimings,
   firstTurn,
   type Message,
+  relayMetric,
   restartEngine,
   streamTurn,
   type Turn,
@@ -30,7 +31,7 @@ import { until } from '../../support/relay.ts';
 
 const storeIn = (name: string) => join(mkdtempSync(join(tmpdir(), `${name}-`)), 'prefixes.json');
 const relayUrl = (relay: RunningRelay) => `http://127.0.0.1:${relay.port}`;
-const passActive = (relay: RunningRelay) => /^slm_copilot_warmup_pass_active 1$/m.test(relay.metrics());
+const passActive = (relay: RunningRelay) => relayMetric(relay, 'slm_copilot_warmup_pass_active') === 1;
 
 /** A short request with its own system prompt (nothing to share with the agents' prefixes). */
 const shortTurn = (name: string) => ({
@@ -116,7 +117,7 @@ describe('warm-ups and live work on llama-server', () => {
           `resumed warm-up: cache_n ${resumedCached} of ${warmupPrompt} prompt tokens`,
       );
       assert.ok(resumedCached > 0, `the resumed warm-up recomputed all ${warmupPrompt} tokens`);
-      assert.match(relay.metrics(), /slm_copilot_warmup_requests_total\{outcome="cancelled"\} 1/);
+      assert.equal(warmups(relay, 'cancelled'), 1);
     } finally {
       await relay.close();
       await engine.stop();
