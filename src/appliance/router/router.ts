@@ -61,6 +61,14 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
   const table = new StickyTable(options.spillQueue);
   const workers = new Map<string, RouterWorker>();
   const inFlight = new Map<string, number>();
+  /** Requests on each agent; an agent replaced or removed is destroyed only when its last request ends, so a
+   * leaving worker (scale-in: no longer RUNNING) finishes the streams it is draining. */
+  const agentUse = new Map<Agent, number>();
+  const retired = new Set<Agent>();
+  const retireWhenIdle = (agent: Agent) => {
+    if ((agentUse.get(agent) ?? 0) > 0) retired.add(agent);
+    else agent.destroy();
+  };
   const listeners: ((event: RoutedEvent) => void)[] = [];
   const count = (id: string) => inFlight.get(id) ?? 0;
   const waiting = (id: string) => Math.max(0, count(id) - 1);
@@ -80,11 +88,19 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       return;
     }
     inFlight.set(worker.id, count(worker.id) + 1);
+    const agent = worker.agent;
+    agentUse.set(agent, (agentUse.get(agent) ?? 0) + 1);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       inFlight.set(worker.id, count(worker.id) - 1);
+      const use = (agentUse.get(agent) ?? 1) - 1;
+      if (use > 0) agentUse.set(agent, use);
+      else {
+        agentUse.delete(agent);
+        if (retired.delete(agent)) agent.destroy();
+      }
     };
     const retry = (reason: string) => {
       release();
@@ -188,7 +204,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     table,
     setWorkers: (list) => {
       const next = new Map(list.map((worker) => [worker.id, worker]));
-      for (const [id, worker] of workers) if (next.get(id)?.agent !== worker.agent) worker.agent.destroy();
+      for (const [id, worker] of workers) if (next.get(id)?.agent !== worker.agent) retireWhenIdle(worker.agent);
       workers.clear();
       for (const [id, worker] of next) workers.set(id, worker);
       const { added, removed } = table.setWorkers([...next.keys()]);
