@@ -21,6 +21,7 @@ import {
   describeTimings,
   firstTurn,
   restartEngine,
+  shortTurn,
   streamTurn,
   type Turn,
   warmingRelay,
@@ -45,21 +46,20 @@ if (!Number.isInteger(systemTokens) || systemTokens < 500) {
   process.exit(2);
 }
 
-const ENGINE = { size: values.model, maxTokens: 1, cacheRamMib: 1024, contextSize: 16_384 } as const;
 const LONG_MS = 20 * 60_000;
+const ENGINE = {
+  size: values.model,
+  maxTokens: 1,
+  cacheRamMib: 1024,
+  contextSize: 16_384,
+  readyTimeoutMs: LONG_MS,
+} as const;
 const system = agentSystem(systemTokens, 'alice');
-const short = (name: string) => ({
-  key: name,
-  messages: [
-    { role: 'system' as const, content: `You answer ${name} in one word.` },
-    { role: 'user' as const, content: 'Ready?' },
-  ],
-});
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const row = (label: string, turn: Turn) =>
   `  ${label.padEnd(34)} first token ${seconds(turn.firstTokenMs).padStart(9)}   ${describeTimings(turn.timings)}`;
 
-let engine: RunningEngine = await startEngine({ ...ENGINE, readyTimeoutMs: LONG_MS });
+let engine: RunningEngine = await startEngine(ENGINE);
 const relay = await warmingRelay(engine, {
   storePath: join(mkdtempSync(join(tmpdir(), 'bench-warmup-')), 'prefixes.json'),
   keyNames: ['alice', 'bob', 'carol'],
@@ -78,9 +78,9 @@ try {
 
   engine = await restartEngine(engine, ENGINE);
   await until(() => /prompt processing, n_tokens =/.test(engine.log()), LONG_MS, 'a warm-up prompt batch');
-  const busy = await streamTurn(url, short('bob'));
+  const busy = await streamTurn(url, shortTurn('bob'));
   await until(() => warmups(relay) === 2, LONG_MS, 'the resumed warm-up');
-  const idle = await streamTurn(url, short('carol'));
+  const idle = await streamTurn(url, shortTurn('carol'));
 
   console.log(row('first request, engine just started', cold));
   console.log(row('first request after the re-warm', warm));

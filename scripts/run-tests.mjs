@@ -135,15 +135,14 @@ if (beside !== null) {
   for (const chunk of held) process.stdout.write(chunk);
   results.push(result);
 }
-const done = results.filter((result) => result !== null);
-if (done.length > 1) {
-  const pass = done.reduce((sum, result) => sum + result.pass, 0);
-  const fail = done.reduce((sum, result) => sum + result.fail, 0);
+if (results.length > 1) {
+  const pass = results.reduce((sum, result) => sum + result.pass, 0);
+  const fail = results.reduce((sum, result) => sum + result.fail, 0);
   console.log(`\nacceptance: ${pass} passed, ${fail} failed`);
 }
-const killed = done.find((result) => result.signal !== null);
+const killed = results.find((result) => result.signal !== null);
 if (killed !== undefined) {
   console.error(`run-tests: test runner killed by ${killed.signal}`);
   process.exit(1);
 }
-process.exit(done.every((result) => result.status === 0) ? 0 : 1);
+process.exit(results.every((result) => result.status === 0) ? 0 : 1);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readHostFacts } from '../appliance/host/reader.ts';
 import { oneGateAccess } from '../appliance/onegate/client.ts';
-import { readContext } from '../appliance/prepare/context.ts';
+import { contextEnvironment, readContext } from '../appliance/prepare/context.ts';
 import { previewPlan } from '../appliance/prepare/prepare.ts';
 import { formatBytes } from '../core/lib/bytes.ts';
 import { EXIT } from '../core/lib/failure.ts';
@@ -35,8 +35,8 @@ function runPlan(options: PlanOptions, env: NodeJS.ProcessEnv, output: Output): 
   const context = readContext(env, options.context);
   const result: PlanResult = previewPlan({
     contextValues: context.values,
-    // The OneGate access one-context gives the VM (the context file's ONEGATE_ENDPOINT, VMID and TOKENTXT win).
-    oneGate: oneGateAccess('/', { ...env, ...Object.fromEntries(context.fileValues) }),
+    // The OneGate access the stages would see (src/appliance/stages/environment.ts).
+    oneGate: oneGateAccess('/', contextEnvironment(env, context)),
     readHost: () => readHostFacts(options.proc === undefined ? {} : { procDir: options.proc }),
     now: new Date(),
   });

@@ -7,7 +7,9 @@
  * a LocalAI restart looks to the relay.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunningRelay, startRelay } from '../../src/appliance/relay/server.ts';
 import { agentSystemPrompt, nativeTools } from '../../src/client/prompts/clinePrompts.ts';
 import { KEY_NAME_HEADER } from '../../src/core/facts/headers.ts';
@@ -122,6 +124,23 @@ export function firstTurn(key: string, system: string, task: string): TurnReques
     tools: AGENT_TOOLS,
   };
 }
+
+/** A short request with its own system prompt (nothing to share with the agents' prefixes). */
+export function shortTurn(name: string): TurnRequest {
+  return {
+    key: name,
+    messages: [
+      { role: 'system', content: `You answer ${name} in one word.` },
+      { role: 'user', content: 'Ready?' },
+    ],
+  };
+}
+
+/** A fresh prefix store path in its own temporary directory. */
+export const storeIn = (name: string): string =>
+  join(mkdtempSync(join(tmpdir(), `${name}-`)), 'prefixes.json');
+
+export const relayUrl = (relay: RunningRelay): string => `http://127.0.0.1:${relay.port}`;
 
 /** The share of the prompt llama-server computed instead of taking it from a cache. */
 export const recomputed = (t: Timings): number => t.prompt_n / (t.prompt_n + t.cache_n);

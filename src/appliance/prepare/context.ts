@@ -24,6 +24,14 @@ export function readContext(
   return { fileValues, values: mergeSources(env, fileValues) };
 }
 
+/**
+ * The environment the stages (and `plan`, which previews them) run with: the context file's variables, the
+ * process's own on top (the one-apps hook exports the same context into it).
+ */
+export function contextEnvironment(env: NodeJS.ProcessEnv, context: Context): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(context.fileValues), ...env };
+}
+
 /** The settings of a context: every value parsed, or every problem. */
 export function loadContextSettings(context: Context, now: Date): LoadResult {
   return loadSettings(context.values, { now });

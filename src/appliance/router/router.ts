@@ -204,7 +204,8 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     table,
     setWorkers: (list) => {
       const next = new Map(list.map((worker) => [worker.id, worker]));
-      for (const [id, worker] of workers) if (next.get(id)?.agent !== worker.agent) retireWhenIdle(worker.agent);
+      for (const [id, worker] of workers)
+        if (next.get(id)?.agent !== worker.agent) retireWhenIdle(worker.agent);
       workers.clear();
       for (const [id, worker] of next) workers.set(id, worker);
       const { added, removed } = table.setWorkers([...next.keys()]);

@@ -4,7 +4,7 @@ import { ONE_ENV } from '../../core/facts/layout.ts';
 import type { OwnerResolver } from '../apply/files.ts';
 import { ownersUnder } from '../apply/owners.ts';
 import type { HostPort } from '../host/port.ts';
-import { readContext } from '../prepare/context.ts';
+import { contextEnvironment, readContext } from '../prepare/context.ts';
 
 export { ONE_ENV };
 
@@ -49,7 +49,7 @@ export function stageEnvironment(
     procDir: options.proc ?? '/proc',
     // The hook exports the context into the environment; one_env (or --context) has the same values and wins.
     contextValues: context.values,
-    env: { ...Object.fromEntries(context.fileValues), ...env },
+    env: contextEnvironment(env, context),
     owners: ownersUnder(host.root),
     now: () => new Date(),
     log,

@@ -15,7 +15,7 @@ import { startRelay } from '../../appliance/relay/server.ts';
 import { DIRECTORIES, LAYOUT } from '../../core/facts/layout.ts';
 import { RELAY_KEY_NAMES_PATH, RELAY_STATE_DIR, WARMUP_STORE_PATH } from '../../core/facts/relay.ts';
 import type { ServingTarget } from '../../core/facts/target.ts';
-import { type Failure, refusedError } from '../../core/lib/failure.ts';
+import { EXIT, type Failure, refusedError } from '../../core/lib/failure.ts';
 import type { Plan } from '../../core/plan/plan.ts';
 import { relayConfigFile } from '../../core/render/relayConfig.ts';
 import type { Settings } from '../../core/settings/declarations.ts';
@@ -157,7 +157,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   });
   const nginx = startNginx(paths);
   let stopping = false;
-  const finished = new Promise<number>((resolve) => nginx.once('exit', () => resolve(stopping ? 0 : 1)));
+  const finished = new Promise<number>((resolve) =>
+    nginx.once('exit', () => resolve(stopping ? EXIT.ok : EXIT.failed)),
+  );
   const stop = () => {
     stopping = true;
     void stopNginx(nginx);

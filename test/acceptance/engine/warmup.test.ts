@@ -10,9 +10,6 @@
  * Needs `make engine`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { RunningRelay } from '../../../src/appliance/relay/server.ts';
 import { MODEL_ID, type RunningEngine, startEngine } from '../../../tools/engine/server.ts';
@@ -23,7 +20,9 @@ import {
   firstTurn,
   recomputed,
   relayMetric,
+  relayUrl,
   restartEngine,
+  storeIn,
   streamTurn,
   type Timings,
   warmingRelay,
@@ -33,8 +32,6 @@ import { until } from '../../support/relay.ts';
 
 const SYSTEM_TOKENS = 4200;
 const ENGINE = { size: 'small' as const, maxTokens: 1, cacheRamMib: 512, contextSize: 16_384 };
-const storeIn = (name: string) => join(mkdtempSync(join(tmpdir(), `${name}-`)), 'prefixes.json');
-const relayUrl = (relay: { port: number }) => `http://127.0.0.1:${relay.port}`;
 const passes = (relay: RunningRelay) => relayMetric(relay, 'slm_copilot_warmup_passes_total');
 
 describe('prefix warm-up on llama-server', () => {

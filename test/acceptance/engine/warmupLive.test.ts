@@ -8,9 +8,6 @@
  * Needs `make engine`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { RunningRelay } from '../../../src/appliance/relay/server.ts';
 import { type RunningEngine, startEngine } from '../../../tools/engine/server.ts';
@@ -21,7 +18,10 @@ import {
   firstTurn,
   type Message,
   relayMetric,
+  relayUrl,
   restartEngine,
+  shortTurn,
+  storeIn,
   streamTurn,
   type Turn,
   warmingRelay,
@@ -29,18 +29,7 @@ import {
 } from '../../support/agentSessions.ts';
 import { until } from '../../support/relay.ts';
 
-const storeIn = (name: string) => join(mkdtempSync(join(tmpdir(), `${name}-`)), 'prefixes.json');
-const relayUrl = (relay: RunningRelay) => `http://127.0.0.1:${relay.port}`;
 const passActive = (relay: RunningRelay) => relayMetric(relay, 'slm_copilot_warmup_pass_active') === 1;
-
-/** A short request with its own system prompt (nothing to share with the agents' prefixes). */
-const shortTurn = (name: string) => ({
-  key: name,
-  messages: [
-    { role: 'system' as const, content: `You answer ${name} in one word.` },
-    { role: 'user' as const, content: 'Ready?' },
-  ],
-});
 
 interface TaskEvent {
   readonly task: number;
@@ -126,7 +115,7 @@ describe('warm-ups and live work on llama-server', () => {
 
   test('a five-turn conversation beside a pass that fills the budget keeps every turn in the cache', async () => {
     // Small model: 1 KiB of KV per token, so 32 MiB of host cache holds 32,768 tokens; one conversation of up to
-    // the context (16,384) stays free, so the warm-ups may take 16,384 tokens: three of the four ~5.4k prefixes.
+    // the context (16,384) stays free, so the warm-ups may take 16,384 tokens: two of the four ~6k-token prefixes.
     const ENGINE = { size: 'small' as const, maxTokens: 16, cacheRamMib: 32, contextSize: 16_384 };
     const BUDGET = 32 * 1024 - 16_384;
     const agents = ['ann', 'ben', 'cid', 'dan'];
@@ -141,6 +130,11 @@ describe('warm-ups and live work on llama-server', () => {
       await until(() => relay.state() === 'ready', 30_000, 'ready');
       for (const name of agents)
         await streamTurn(relayUrl(relay), firstTurn(name, agentSystem(4200, name), 'Fix the build.'));
+      const kept = relay.warmer?.stored.length ?? 0;
+      assert.ok(
+        kept >= 2 && kept < agents.length,
+        `the budget keeps some of the prefixes, not all (${kept})`,
+      );
 
       engine = await restartEngine(engine, ENGINE);
       await until(() => relay.state() === 'ready' && passActive(relay), 30_000, 'a pass after the restart');
@@ -165,6 +159,7 @@ describe('warm-ups and live work on llama-server', () => {
         `conversation beside a pass of ${warmed} warm-up(s): ${turns.map((t) => describeTimings(t.timings)).join('; ')}`,
       );
       assert.ok(warmed >= 2, `warm-ups ran between the turns (${warmed})`);
+      assert.equal(warmups(relay, 'error'), 0, 'no warm-up failed');
       assert.ok(!passActive(relay), 'the pass ended: the budget is spent');
       for (let n = 1; n < turns.length; n += 1) {
         const previous = turns[n - 1]?.timings;

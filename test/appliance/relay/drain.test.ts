@@ -32,7 +32,15 @@ describe('draining a stopping worker', () => {
       assert.match(refused.text, /stopping/);
       assert.equal(drainedAt, null, 'drain() waits for the accepted completions');
 
-      for (const timeline of [await streaming, await waiting]) {
+      // /health and /metrics still answer while it drains.
+      assert.equal((await send(stack.url, { path: '/health' })).status, 200);
+      assert.equal((await send(stack.url, { path: '/metrics' })).status, 200);
+
+      const first = await streaming;
+      // The queued completion streams for another second: drain() must still be waiting for it.
+      assert.equal(drainedAt, null, 'drain() waits for the queued completion too');
+      const second = await waiting;
+      for (const timeline of [first, second]) {
         assert.equal(timeline.status, 200);
         assert.ok(timeline.complete);
         assert.match(timeline.text, /t19[\s\S]*data: \[DONE\]\n\n$/);
@@ -41,8 +49,6 @@ describe('draining a stopping worker', () => {
       await drained;
       assert.ok(drainedAt !== null && drainedAt <= finishedAt + 500);
       assert.equal(stack.standin.requests.length, 2, 'the refused request never reached the model');
-      // /health and /metrics still answer while it drains.
-      assert.equal((await send(stack.url, { path: '/health' })).status, 200);
     } finally {
       await stack.close();
     }
