@@ -3,6 +3,7 @@
 import { UNITS } from '../../core/facts/units.ts';
 import { fail, type Result, warn } from '../../core/lib/result.ts';
 import { planSizing } from '../../core/sizing/sizingPlan.ts';
+import { workersOf } from '../host/relayHealth.ts';
 import { cpuVariantFromLog } from './cpuVariant.ts';
 import {
   coresFinding,
@@ -19,7 +20,6 @@ import {
   oneGateTokenFinding,
   readyPublishedFinding,
   routerFinding,
-  routerWorkers,
   workerSiteFinding,
 } from './roleFindings.ts';
 import { portFindings, relayFinding, unitFinding } from './serviceFindings.ts';
@@ -69,7 +69,7 @@ export function diagnose(observed: DoctorObservations): Result[] {
   results.push(...portFindings(observed.listening, settings.tlsDomain, settings.role));
   if (settings.role === 'front') {
     results.push(routerFinding(observed.relayHealth));
-    results.push(keysPerWorkerFinding(observed.apiKeys, routerWorkers(observed.relayHealth)));
+    results.push(keysPerWorkerFinding(observed.apiKeys, workersOf(observed.relayHealth)));
   } else {
     results.push(relayFinding(observed.relayHealth));
   }

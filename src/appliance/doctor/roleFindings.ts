@@ -3,11 +3,10 @@
  * published READY=YES. A front: the workers its router knows, and enough API keys to spread users over them. Pure.
  */
 import { LAYOUT, RELAY_ADDRESS } from '../../core/facts/layout.ts';
-import { type RouterHealth, SERVICE_FILES } from '../../core/facts/oneflow.ts';
+import { SERVICE_FILES } from '../../core/facts/oneflow.ts';
 import { UNITS } from '../../core/facts/units.ts';
-import { isRecord } from '../../core/lib/isRecord.ts';
 import { fail, pass, type Result, skip, warn } from '../../core/lib/result.ts';
-import type { RelayHealth } from '../host/relayHealth.ts';
+import { type RelayHealth, workersOf } from '../host/relayHealth.ts';
 import { READY_LOG } from '../relay/workerPublisher.ts';
 
 const RECONFIGURE = 'run slm-copilot configure (it writes the worker site from ONEAPP_COPILOT_SERVICE_FRONT)';
@@ -78,18 +77,6 @@ export function readyPublishedFinding(relayJournal: string | null): Result {
   });
 }
 
-/** The workers the front's router routes to now (its GET /health, where the relay listens on one VM). */
-export function routerWorkers(health: RelayHealth | null): number | null {
-  if (health === null || 'error' in health) return null;
-  try {
-    const body: unknown = JSON.parse(health.body);
-    const workers = isRecord<Partial<RouterHealth>>(body) ? body.workers : undefined;
-    return typeof workers === 'number' ? workers : null;
-  } catch {
-    return null;
-  }
-}
-
 export function routerFinding(health: RelayHealth | null): Result {
   const id = 'router';
   const title = "Router's workers";
@@ -102,7 +89,7 @@ export function routerFinding(health: RelayHealth | null): Result {
       fix: `systemctl status ${UNITS.router}; journalctl -u ${UNITS.router} -b`,
     });
   }
-  const workers = routerWorkers(health);
+  const workers = workersOf(health);
   if (workers === null) {
     return fail(id, title, {
       reason: `${where}/health answered HTTP ${health.status} without a worker count`,

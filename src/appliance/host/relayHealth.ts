@@ -28,13 +28,25 @@ export function readRelayHealth(url: string, timeoutMs: number): Promise<RelayHe
   });
 }
 
+/** The JSON body of an answer (null: no answer, or not a JSON object). */
+function bodyOf(health: RelayHealth): Record<string, unknown> | null {
+  if ('error' in health) return null;
+  try {
+    const body: unknown = JSON.parse(health.body);
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The readiness an answer states: its JSON body's "status"; down when there was no answer or no such status. */
 export function readinessOf(health: RelayHealth): ReadinessState {
-  if ('error' in health) return 'down';
-  try {
-    const status = (JSON.parse(health.body) as { status?: unknown }).status;
-    return status === 'ready' || status === 'loading' ? status : 'down';
-  } catch {
-    return 'down';
-  }
+  const status = bodyOf(health)?.status;
+  return status === 'ready' || status === 'loading' ? status : 'down';
+}
+
+/** The workers a OneFlow front's router reports in the same answer (null: none stated, or no answer). */
+export function workersOf(health: RelayHealth | null): number | null {
+  const workers = health === null ? undefined : bodyOf(health)?.workers;
+  return typeof workers === 'number' ? workers : null;
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import type { OneGateAccess } from '../../core/facts/oneflow.ts';
+import { Failure } from '../../core/lib/failure.ts';
 
 export type { OneGateAccess };
 
@@ -17,6 +18,24 @@ export function oneGateAccess(root: string, env: NodeJS.ProcessEnv): OneGateAcce
   const token = env.TOKENTXT ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
   if (!endpoint || !token || !env.VMID) return null;
   return { endpoint: endpoint.replace(/\/$/, ''), token, vmId: env.VMID };
+}
+
+/** The OneGate link a service's configuration file names (endpoint, VM ID, the token's file), with the token read. */
+export function readOneGateLink(link: {
+  readonly endpoint: string;
+  readonly vmId: string;
+  readonly tokenFile: string;
+}): OneGateAccess {
+  let token: string;
+  try {
+    token = readFileSync(link.tokenFile, 'utf8').trim();
+  } catch (error) {
+    throw new Failure(
+      'failed',
+      `cannot read the OneGate token ${link.tokenFile}: ${(error as NodeJS.ErrnoException).code}`,
+    );
+  }
+  return { endpoint: link.endpoint, vmId: link.vmId, token };
 }
 
 const headers = (access: OneGateAccess) => ({

@@ -10,7 +10,14 @@ import {
   type LookaheadDecision,
   StreamLookahead,
 } from './contextOverflow.ts';
-import { jsonError, type OpenAiError, RELAY_ERRORS, sseErrorEvent, upstreamErrorObject } from './errors.ts';
+import {
+  jsonError,
+  type OpenAiError,
+  RELAY_ERRORS,
+  sseErrorEvent,
+  UNAVAILABLE_RETRY_AFTER,
+  upstreamErrorObject,
+} from './errors.ts';
 import { clientResponseHeaders, isEventStream, upstreamRequestHeaders } from './headers.ts';
 import { KeepAlive } from './keepAlive.ts';
 import type { RelayMetrics, RequestOutcome } from './metrics.ts';
@@ -132,7 +139,7 @@ export class CompletionExchange {
           if (this.finished) return;
           if (isRefused(error)) {
             this.ctx.onUnreachable();
-            this.fail(503, RELAY_ERRORS.unreachable(), { 'retry-after': '10' });
+            this.fail(503, RELAY_ERRORS.unreachable(), UNAVAILABLE_RETRY_AFTER);
           } else {
             this.fail(502, {
               ...RELAY_ERRORS.unreachable(),

@@ -61,6 +61,12 @@ export const RELAY_ERRORS = {
     type: 'server_error',
     code: 'service_unavailable',
   }),
+  noWorker: (): OpenAiError => ({
+    message:
+      'No worker of this service is ready (starting, loading the model, or none running). Retry shortly.',
+    type: 'server_error',
+    code: 'service_unavailable',
+  }),
   stopping: (): OpenAiError => ({
     message: 'This worker is stopping and takes no new request. Retry: the front sends it to another worker.',
     type: 'server_error',
@@ -86,3 +92,6 @@ export const RELAY_ERRORS = {
 export function jsonError(error: OpenAiError): string {
   return errorBody(error.message, error.type, error.code);
 }
+
+/** Retry-After on a 503 for a model server (or worker) that is not there: a restart or a model load takes seconds. */
+export const UNAVAILABLE_RETRY_AFTER = { 'retry-after': '10' } as const;

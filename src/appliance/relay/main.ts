@@ -5,18 +5,21 @@
 import { readFileSync } from 'node:fs';
 import type { RelayConfigFile } from '../../core/facts/relay.ts';
 import { Failure } from '../../core/lib/failure.ts';
-import { putVm } from '../onegate/client.ts';
+import { putVm, readOneGateLink } from '../onegate/client.ts';
 import { relayOptionsFromFile } from './config.ts';
 import { type RunningRelay, startRelay } from './server.ts';
 import { startWorkerPublisher, type WorkerPublisher } from './workerPublisher.ts';
 
-export function loadRelayOptions(path: string) {
-  let json: unknown;
+/** The relay's configuration file, read and parsed once. */
+function readRelayConfigFile(path: string): unknown {
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new Failure('failed', `cannot read ${path}: ${(error as Error).message}`);
   }
+}
+
+function relayOptions(json: unknown) {
   return relayOptionsFromFile(json, (keyFile) => {
     try {
       return readFileSync(keyFile, 'utf8');
@@ -37,8 +40,9 @@ export async function runRelayFromConfigFile(
   path: string,
   options: { readonly handleSignals?: boolean } = {},
 ): Promise<RunningRelay> {
-  const relay = await startRelay(loadRelayOptions(path));
-  const publisher = startPublisher(path, relay);
+  const json = readRelayConfigFile(path);
+  const relay = await startRelay(relayOptions(json));
+  const publisher = startPublisher((json as Partial<RelayConfigFile>).worker, relay);
   if (options.handleSignals ?? true) {
     const stop = (signal: NodeJS.Signals) => {
       relay.config.log(`relay: ${signal}, stopping`);
@@ -62,19 +66,9 @@ export async function stopRelay(relay: RunningRelay, publisher: WorkerPublisher 
 }
 
 /** A OneFlow worker's relay tells OneGate when it is READY and how loaded it is (the file's `worker` part). */
-function startPublisher(path: string, relay: RunningRelay): WorkerPublisher | null {
-  const worker = (JSON.parse(readFileSync(path, 'utf8')) as RelayConfigFile).worker;
+function startPublisher(worker: RelayConfigFile['worker'], relay: RunningRelay): WorkerPublisher | null {
   if (worker === undefined) return null;
-  let token: string;
-  try {
-    token = readFileSync(worker.oneGate.tokenFile, 'utf8').trim();
-  } catch (error) {
-    throw new Failure(
-      'failed',
-      `cannot read the OneGate token ${worker.oneGate.tokenFile}: ${(error as NodeJS.ErrnoException).code}`,
-    );
-  }
-  const access = { endpoint: worker.oneGate.endpoint, vmId: worker.oneGate.vmId, token };
+  const access = readOneGateLink(worker.oneGate);
   return startWorkerPublisher({
     put: (values) => putVm(access, values),
     state: relay.state,

@@ -7,7 +7,7 @@ import type { ReadinessState } from '../../core/facts/relay.ts';
 import { readBody } from './body.ts';
 import { CompletionExchange, type ExchangeContext } from './completion.ts';
 import { type RelayConfig, type RelayOptions, resolveRelayConfig } from './config.ts';
-import { jsonError, RELAY_ERRORS } from './errors.ts';
+import { jsonError, RELAY_ERRORS, UNAVAILABLE_RETRY_AFTER } from './errors.ts';
 import { clientResponseHeaders, keyNameOf, upstreamRequestHeaders } from './headers.ts';
 import { listenOn } from './listen.ts';
 import { RelayMetrics } from './metrics.ts';
@@ -252,7 +252,7 @@ function proxyPlain(
       },
       onError: (error) => {
         if (isRefused(error)) onUnreachable();
-        send(res, 503, jsonError(RELAY_ERRORS.unreachable()), { 'retry-after': '10' });
+        send(res, 503, jsonError(RELAY_ERRORS.unreachable()), UNAVAILABLE_RETRY_AFTER);
       },
     },
   );

@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { Failure } from '../../core/lib/failure.ts';
 import type { RouterConfigFile } from '../../core/render/router.ts';
 import type { OwnSubnet } from '../../core/routing/service.ts';
-import { getServiceExtended } from '../onegate/client.ts';
+import { getServiceExtended, readOneGateLink } from '../onegate/client.ts';
 import { Membership } from './membership.ts';
 import { startRouter } from './router.ts';
 import { fetchPinnedCa, pinnedAgent } from './workerLink.ts';
@@ -30,11 +30,7 @@ function ownSubnets(): OwnSubnet[] {
 
 export async function runRouterFromConfigFile(path: string): Promise<void> {
   const config = JSON.parse(readText(path, 'the router configuration')) as RouterConfigFile;
-  const access = {
-    endpoint: config.oneGate.endpoint,
-    vmId: config.oneGate.vmId,
-    token: readText(config.oneGate.tokenFile, 'the OneGate token'),
-  };
+  const access = readOneGateLink(config.oneGate);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const router = await startRouter({
     host: config.listen.host,

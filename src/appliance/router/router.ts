@@ -12,7 +12,7 @@ import { SERVICE_SECRET_HEADER } from '../../core/facts/headers.ts';
 import type { RouterHealth } from '../../core/facts/oneflow.ts';
 import { StickyTable } from '../../core/routing/stickyTable.ts';
 import { readBody } from '../relay/body.ts';
-import { jsonError, RELAY_ERRORS } from '../relay/errors.ts';
+import { jsonError, RELAY_ERRORS, UNAVAILABLE_RETRY_AFTER } from '../relay/errors.ts';
 import { clientResponseHeaders, keyNameOf, upstreamRequestHeaders } from '../relay/headers.ts';
 import { listenOn } from '../relay/listen.ts';
 import { routeOf } from '../relay/routes.ts';
@@ -84,7 +84,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
     const placement = table.place(key, waiting, failed);
     const worker = placement === null ? undefined : workers.get(placement.worker);
     if (placement === null || worker === undefined) {
-      send(res, 503, jsonError(RELAY_ERRORS.unreachable()), { 'retry-after': '10' });
+      send(res, 503, jsonError(RELAY_ERRORS.noWorker()), UNAVAILABLE_RETRY_AFTER);
       return;
     }
     inFlight.set(worker.id, count(worker.id) + 1);
