@@ -13,14 +13,12 @@ import { prepare } from '../../appliance/prepare/prepare.ts';
 import { relayOptionsFromFile } from '../../appliance/relay/config.ts';
 import { startRelay } from '../../appliance/relay/server.ts';
 import { DIRECTORIES, LAYOUT } from '../../core/facts/layout.ts';
-import { RELAY_KEY_NAMES_PATH, RELAY_STATE_DIR, WARMUP_STORE_PATH } from '../../core/facts/relay.ts';
+import { RELAY_CONFIG_PATH, RELAY_STATE_DIR, type RelayConfigFile } from '../../core/facts/relay.ts';
 import type { ServingTarget } from '../../core/facts/target.ts';
 import { EXIT, type Failure, refusedError } from '../../core/lib/failure.ts';
 import type { Plan } from '../../core/plan/plan.ts';
-import { relayConfigFile } from '../../core/render/relayConfig.ts';
 import type { Settings } from '../../core/settings/declarations.ts';
 import { problemSentence } from '../../core/settings/types.ts';
-import { warmupBudget } from '../../core/sizing/warmupBudget.ts';
 import {
   freeLoopbackPort,
   nginxPaths,
@@ -129,28 +127,35 @@ export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promis
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   const paths = nginxPaths(posix.resolve(options.dir));
   testNginxConfig(paths);
-  // The same relay configuration the appliance writes to /etc/slm-copilot/relay.json, pointed at --upstream, with
-  // the warm-up's store and key names file under DIR.
+  // The relay configuration the plan wrote for /etc/slm-copilot/relay.json, pointed at --upstream, with the
+  // warm-up's store and key names file under DIR.
   const root = posix.resolve(options.dir);
   // systemd's StateDirectory= makes this directory on the appliance.
   mkdirSync(posix.join(root, RELAY_STATE_DIR), { recursive: true, mode: 0o700 });
-  const { sizing } = prepared.plan;
-  if (sizing === null)
+  const planned = prepared.plan.files.find((entry) => entry.path === RELAY_CONFIG_PATH);
+  // Only a role that runs the relay has one (a front runs the router, and needs OneGate, which a sandbox has not).
+  if (planned === undefined)
     throw refusedError('the sandbox serves one VM', [
-      'ONEAPP_COPILOT_SERVICE_ROLE is front, which runs no model: use standalone (the default) here.',
+      `ONEAPP_COPILOT_SERVICE_ROLE is ${prepared.settings.role}, which runs no relay here: use standalone (the default).`,
     ]);
-  const relayFile = relayConfigFile({
-    settings: prepared.settings,
-    upstreamKeyFile: null,
+  const appliance = JSON.parse(planned.content) as RelayConfigFile;
+  const relayFile: RelayConfigFile = {
+    ...appliance,
     listen: relayAddress,
-    upstream: { host: options.upstream.hostname, port: Number(options.upstream.port || 80) },
-    warmup: {
-      prefixes: prepared.settings.apiWarmup,
-      budgetTokens: warmupBudget(sizing.promptCacheMib, sizing.contextSize).budgetTokens,
-      storePath: posix.join(root, WARMUP_STORE_PATH),
-      keyNamesPath: posix.join(root, RELAY_KEY_NAMES_PATH),
+    upstream: {
+      url: `http://${options.upstream.hostname}:${Number(options.upstream.port || 80)}`,
+      apiKeyFile: null,
     },
-  });
+    ...(appliance.warmup === undefined
+      ? {}
+      : {
+          warmup: {
+            ...appliance.warmup,
+            storePath: posix.join(root, appliance.warmup.storePath),
+            keyNamesPath: posix.join(root, appliance.warmup.keyNamesPath),
+          },
+        }),
+  };
   const relay = await startRelay({
     ...relayOptionsFromFile(relayFile, () => ''),
     log: (line) => io.stderr.write(`${line}\n`), // the relay's lines already start with "relay:"
