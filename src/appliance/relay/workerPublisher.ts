@@ -30,7 +30,6 @@ export interface WorkerPublisherOptions {
 }
 
 export interface WorkerPublisher {
-  readonly readyPublished: boolean;
   stop(): void;
 }
 
@@ -84,10 +83,5 @@ export function startWorkerPublisher(options: WorkerPublisherOptions): WorkerPub
   };
   const timer = setInterval(tick, options.sampleMs);
   timer.unref();
-  return {
-    get readyPublished() {
-      return readyPublished;
-    },
-    stop: () => clearInterval(timer),
-  };
+  return { stop: () => clearInterval(timer) };
 }

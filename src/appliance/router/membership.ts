@@ -32,9 +32,10 @@ export class Membership {
     const { nodes, problems } = roleNodes(await this.options.readService(), WORKER_ROLE);
     for (const problem of problems) this.options.log(`router: OneGate: ${problem}`);
     const workers: RouterWorker[] = [];
+    const subnets = this.options.ownSubnets();
     for (const node of nodes) {
       if (!node.serving) continue;
-      const address = addressInSubnets(node.addresses, this.options.ownSubnets());
+      const address = addressInSubnets(node.addresses, subnets);
       if (address === null || node.caFingerprint === null) {
         this.options.log(
           `router: worker VM ${node.id} has ${address === null ? `no address in this VM's subnets (${node.addresses.join(', ') || 'none'})` : 'published no CA fingerprint'}`,

@@ -298,12 +298,12 @@ describe('scale-out on OneFlow: sticky routing over workers in network namespace
         for (let turn = 0; turn < TURNS; turn++) {
           const before = events.length;
           const reply = await send({ ...first, messages: [...messages], maxTokens: 8 });
-          const event = events.slice(before).find((e) => e.key === key);
+          const event = routedEvent(before, key);
           recorded.push({
             key,
             turn,
-            worker: event?.worker ?? '?',
-            spilled: event?.spilled ?? false,
+            worker: event.worker,
+            spilled: event.spilled,
             timings: reply.timings,
           });
           messages.push(
@@ -326,7 +326,14 @@ describe('scale-out on OneFlow: sticky routing over workers in network namespace
       ],
       maxTokens: 2,
     });
-    return events.slice(before).find((e) => e.key === key)?.worker ?? '?';
+    return routedEvent(before, key).worker;
+  }
+
+  /** Where the router sent `key`'s request (every answered request has one). */
+  function routedEvent(before: number, key: string): RoutedEvent {
+    const event = events.slice(before).find((e) => e.key === key);
+    assert.ok(event !== undefined, `the router reported no routing of ${key}`);
+    return event;
   }
 
   /** The round-robin baseline: before each turn the key's home is set to the next worker in turn. */
