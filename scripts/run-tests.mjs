@@ -97,8 +97,9 @@ function run(list, write) {
         const lines = (partial + chunk.toString()).split('\n');
         partial = lines.pop() ?? '';
         for (const line of lines) {
-          const match = /^ℹ (pass|fail) (\d+)$/.exec(line);
-          if (match !== null) counts[match[1]] = Number(match[2]);
+          // A cancelled test (one that outlived its suite) failed too.
+          const match = /^ℹ (pass|fail|cancelled) (\d+)$/.exec(line);
+          if (match !== null) counts[match[1] === 'pass' ? 'pass' : 'fail'] += Number(match[2]);
         }
       };
     };

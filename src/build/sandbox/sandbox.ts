@@ -122,7 +122,11 @@ export interface SandboxIo {
 
 /** Prepares, starts nginx, prints `ready https://127.0.0.1:PORT`, and runs until SIGTERM/SIGINT. */
 export async function runSandbox(options: SandboxOptions, io: SandboxIo): Promise<number> {
-  const relayAddress = { host: '127.0.0.1', port: await freeLoopbackPort() };
+  // The relay's port is picked before nginx binds --port and --http-port: never one of those (the kernel may hand out a
+  // port the caller has just probed and released; the relay would then answer where nginx should).
+  let relayPort = await freeLoopbackPort();
+  while (relayPort === options.port || relayPort === options.httpPort) relayPort = await freeLoopbackPort();
+  const relayAddress = { host: '127.0.0.1', port: relayPort };
   const prepared = prepareSandbox(options, io.env, relayAddress, io.program);
   for (const warning of prepared.warnings) io.stderr.write(`warning: ${warning}\n`);
   const paths = nginxPaths(posix.resolve(options.dir));
